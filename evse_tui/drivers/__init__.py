@@ -1,0 +1,1 @@
+"""Everything that talks to hardware, behind the two interfaces in `base`."""

@@ -1,0 +1,1 @@
+"""The engine owns the control loop: read, decide, command, record."""

@@ -1,0 +1,1 @@
+"""Time-of-use tariff strategies for SMART mode."""
