@@ -1,0 +1,1 @@
+"""Telemetry: what the engine records about the home (logs, history, InfluxDB)."""
