@@ -90,9 +90,9 @@ def test_validate_returns_known_settings_by_canonical_name_and_warns_of_the_rest
     }
     cleaned, warnings = validate_tariff_settings(raw)
     assert cleaned == {"OCTGO": {"off_peak_import": 7.5}, "COSY": {}}
-    assert any(w.startswith("tariffs.OCTGO.peak_import: unknown setting") for w in warnings)
-    assert any("tariffs.COSY.peek_import: unknown setting" in w and "peak_import" in w for w in warnings)
-    assert any("tariffs.AGILE: unknown tariff" in w and "OCTGO, COSY, FLUX" in w for w in warnings)
+    assert any(w.startswith("unknown key tariffs.OCTGO.peak_import ignored") for w in warnings)
+    assert any("unknown key tariffs.COSY.peek_import ignored" in w and "peak_import" in w for w in warnings)
+    assert any("unknown tariff tariffs.AGILE ignored" in w and "OCTGO, COSY, FLUX" in w for w in warnings)
     assert len(warnings) == 3
 
 

@@ -87,7 +87,7 @@ def validate_tariff_settings(raw: Mapping[str, Any] | None) -> tuple[dict[str, d
     for key, section in raw.items():
         spec = _BY_WORD.get(str(key).strip().upper())
         if spec is None:
-            warnings.append(f"tariffs.{key}: unknown tariff, ignored (known: {', '.join(tariff_names())})")
+            warnings.append(f"unknown tariff tariffs.{key} ignored (known: {', '.join(tariff_names())})")
             continue
         if spec.name in written_as:
             raise ConfigError(

@@ -60,9 +60,7 @@ def check_settings(spec: TariffSpec, raw: Mapping[str, Any] | None) -> tuple[dic
     warnings = []
     for key in raw:
         if key not in spec.settings:
-            warnings.append(
-                f"{prefix}.{key}: unknown setting, ignored (known: {', '.join(spec.settings)})"
-            )
+            warnings.append(f"unknown key {prefix}.{key} ignored (known: {', '.join(spec.settings)})")
     values: dict[str, Any] = {}
     for key, setting in spec.settings.items():
         value = raw.get(key, setting.default)
