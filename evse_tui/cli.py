@@ -1,0 +1,150 @@
+"""The `evse-tui` command: the TUI by default, `--no-ui` headless, and the helper subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from evse_tui import __version__
+from evse_tui.config.errors import ConfigError
+from evse_tui.lock import AlreadyRunning
+from evse_tui.paths import resolve_data_dir
+
+PROG = "evse-tui"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run a home's bidirectional EV charger (Wallbox Quasar) from Shelly EM readings.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--demo", action="store_true", help="run a simulated home: no hardware, no config")
+    parser.add_argument("--no-ui", action="store_true", help="headless: commands on stdin, status lines on stdout")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="N", help="demo only: simulated clock N times faster")
+    parser.add_argument("--data-dir", metavar="PATH", help="data folder (default: EVSE_DATA_DIR or data/)")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: DATA/config/config.yaml)")
+    parser.add_argument("--duration", type=float, metavar="S", help="stop cleanly after S (clock) seconds")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    plan = sub.add_parser("plan", help="show what a tariff strategy would do for a SoC")
+    from evse_tui.tariffs import plan as plan_cmd
+
+    plan_cmd.add_arguments(plan)
+    sim = sub.add_parser("sim-devices", help="serve the simulated charger and meter on 127.0.0.1")
+    _optional_arguments(sim, "evse_tui.simserve.cli")
+    export = sub.add_parser("export-influx", help="export InfluxDB days to data/backup/influxdb")
+    _optional_arguments(export, "evse_tui.telemetry.influx_export")
+    configure = sub.add_parser("configure", help="guided set-up of config.yaml")
+    _optional_arguments(configure, "evse_tui.setup.configure")
+    discover = sub.add_parser("discover", help="find Quasar and Shelly devices on the local network")
+    _optional_arguments(discover, "evse_tui.setup.discover")
+    return parser
+
+
+def _optional_arguments(parser: argparse.ArgumentParser, module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module).add_arguments(parser)
+    except ImportError:
+        parser.set_defaults(unavailable=module)
+
+
+def fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "unavailable", None):
+        return fail(f"{args.command} is not available in this installation ({args.unavailable} missing)")
+    try:
+        if args.command:
+            return _subcommand(args)
+        return _run(args)
+    except ConfigError as exc:
+        return fail(f"config: {exc}")
+    except AlreadyRunning as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_owner_config(args: argparse.Namespace):
+    from evse_tui.config.load import load_config
+
+    paths = resolve_data_dir(args.data_dir)
+    config, warnings = load_config(Path(args.config) if args.config else paths.config_file)
+    for warning in warnings:
+        print(f"{PROG}: warning: config: {warning}", file=sys.stderr)
+    return config, paths
+
+
+def _subcommand(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    if args.command == "plan":
+        from evse_tui.tariffs import plan as plan_cmd
+        from evse_tui.tariffs.base import StrategyContext
+
+        config, _ = _load_owner_config(args)
+        ctx = StrategyContext(
+            config.wallbox.max_charge_current,
+            config.wallbox.max_discharge_current,
+            config.charging.max_charge_percent,
+            config.charging.solar_period_max_charge,
+        )
+        return plan_cmd.run(args, config.tariffs, ctx, ZoneInfo(config.timezone))
+    if args.command == "sim-devices":
+        from evse_tui.simserve import cli as sim_cli
+
+        return sim_cli.run(args)
+    if args.command == "export-influx":
+        from evse_tui.telemetry import influx_export
+
+        config, paths = _load_owner_config(args)
+        return influx_export.run(args, config.influxdb, paths.root, ZoneInfo(config.timezone))
+    if args.command == "configure":
+        from evse_tui.setup import configure
+
+        return configure.run(args)
+    if args.command == "discover":
+        from evse_tui.setup import discover
+
+        return discover.run(args)
+    return fail(f"unknown command {args.command}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from evse_tui.app_setup import build_home
+
+    if args.speed <= 0 or args.speed > 10_000:
+        return fail(f"--speed {args.speed:g} is outside the allowed range (0, 10000]")
+    if args.speed != 1.0 and not args.demo:
+        return fail("--speed only applies to --demo (a real home runs in real time)")
+    if args.duration is not None and args.duration <= 0:
+        return fail("--duration must be a positive number of seconds")
+    paths = resolve_data_dir(args.data_dir)
+    try:
+        home = build_home(
+            demo=args.demo,
+            data_paths=paths,
+            config_path=Path(args.config) if args.config else None,
+            speed=args.speed,
+            console_logging=args.no_ui,
+        )
+    except OSError as exc:
+        return fail(f"cannot use data folder {paths.root}: {exc.strerror or exc}")
+    try:
+        if args.no_ui:
+            from evse_tui.headless import run_headless
+
+            return run_headless(home.engine, duration=args.duration)
+        from evse_tui.ui.app import run_tui
+
+        return run_tui(home, duration=args.duration)
+    finally:
+        home.close()
