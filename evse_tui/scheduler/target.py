@@ -1,0 +1,202 @@
+"""The owner's one "reach N % by a time" target: its state, when it charges, and when it ends.
+
+Until the plan's first cheap slot the normal mode runs. Inside a chosen slot the target asks for
+CHARGE. Once a slot has started it is kept to its end even if a re-plan would drop it, so small SoC
+or estimate changes never make charging flap. A target that cannot be met charges at full power at
+once and keeps doing so (it does not flip back to planning when an estimate wobbles). From the plan's
+start until the deadline, discharging is forbidden while the SoC is below the target.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from evse_tui.control.states import ControlState
+from evse_tui.engine.snapshot import TargetView
+from evse_tui.scheduler.events import ScheduleError
+from evse_tui.scheduler.planner import MAX_HORIZON, TargetPlan, goal_soc, money, plan_target, when_text
+from evse_tui.tariffs.base import Decision, Tariff
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SocTarget:
+    """What is persisted about the target; the plan itself is recomputed from it."""
+
+    soc: int
+    deadline: datetime
+    set_at: datetime
+    last_soc: float | None = None
+    capacity_kwh: float = 40.0
+    charge_power_w: float = 6624.0
+    committed_until: datetime | None = None  # end of the slot that started charging
+    rushing: bool = False  # cannot be met: charging at full power until reached or the deadline
+
+
+def check_target(soc: int, deadline: datetime, now: datetime, current_soc: float | None) -> None:
+    """Raise ScheduleError for a target the owner cannot mean."""
+    if isinstance(soc, bool) or not isinstance(soc, int):
+        raise ScheduleError(f"the target must be a whole percentage, not {soc!r}")
+    if soc > 100:
+        raise ScheduleError(f"a target of {soc}% is above 100%")
+    if soc < 1:
+        raise ScheduleError(f"a target of {soc}% is below 1%")
+    if deadline.tzinfo is None:
+        raise ScheduleError(f"the deadline {deadline.isoformat()} has no time zone")
+    if deadline <= now:
+        raise ScheduleError(f"the deadline {deadline:%Y-%m-%d %H:%M} is in the past")
+    if deadline - now > MAX_HORIZON:
+        raise ScheduleError(f"the deadline {deadline:%Y-%m-%d %H:%M} is more than 7 days ahead")
+    if current_soc is not None and soc <= current_soc:
+        raise ScheduleError(f"a target of {soc}% is not above the current SoC of {current_soc:.0f}%")
+
+
+class TargetKeeper:
+    """Holds the target and answers the engine's questions about it; `save` persists a change."""
+
+    def __init__(self, state: SocTarget | None, save: Callable[[], None], notify: Callable[[str], None]) -> None:
+        self.state = state
+        self._save = save
+        self._notify = notify
+        self._cache_key: tuple | None = None
+        self._cache_plan: TargetPlan | None = None
+        self.last_plan: TargetPlan | None = None
+
+    # -- owner requests
+
+    def set(
+        self,
+        soc: int,
+        deadline: datetime,
+        now: datetime,
+        current_soc: float | None,
+        tariff: Tariff,
+        capacity_kwh: float,
+        charge_power_w: float,
+    ) -> TargetPlan:
+        check_target(soc, deadline, now, current_soc)
+        if capacity_kwh <= 0 or charge_power_w <= 0:
+            raise ScheduleError(f"cannot plan with a capacity of {capacity_kwh} kWh and {charge_power_w} W of charge power")
+        self.state = SocTarget(soc, deadline.astimezone(now.tzinfo), now, current_soc, capacity_kwh, charge_power_w)
+        plan = self._plan(now, tariff)
+        if plan.charge_now:
+            self.state = replace(self.state, rushing=True)
+        self._save()
+        log.info("target set: %s", plan.message)
+        return plan
+
+    def cancel(self) -> bool:
+        if self.state is None:
+            return False
+        log.info("target %d%% by %s cancelled by the owner", self.state.soc, f"{self.state.deadline:%H:%M}")
+        self._end()
+        return True
+
+    # -- engine questions
+
+    def decision(
+        self, now: datetime, soc: float | None, tariff: Tariff, capacity_kwh: float, charge_power_w: float
+    ) -> Decision | None:
+        if not self._still_active(now, soc):
+            return None
+        state = self.state
+        assert state is not None
+        if capacity_kwh > 0 and charge_power_w > 0:
+            self._update(capacity_kwh=capacity_kwh, charge_power_w=charge_power_w)
+        if self.state.last_soc is None:
+            return None
+        plan = self._plan(now, tariff)
+        label = f"target {state.soc}% by {when_text(state.deadline, now)}"
+        if self.state.rushing or plan.charge_now:
+            if not self.state.rushing:
+                self._update(rushing=True)
+                self._notify(plan.message)
+            return Decision(ControlState.CHARGE, None, None, f"{label} cannot be met: charging at full power now")
+        committed = self.state.committed_until
+        if committed is not None and now < committed:
+            return Decision(ControlState.CHARGE, None, None, f"{label}: charging until {committed:%H:%M}")
+        slot = plan.slot_at(now)
+        if slot is None:
+            return None
+        self._update(committed_until=slot.end)
+        return Decision(
+            ControlState.CHARGE, None, None, f"{label}: cheap slot {slot.start:%H:%M}-{slot.end:%H:%M} at {slot.import_p:g}p"
+        )
+
+    def forbids_discharge(self, now: datetime, soc: float | None) -> bool:
+        state = self.state
+        if state is None or now >= state.deadline:
+            return False
+        level = soc if soc is not None else state.last_soc
+        if level is not None and level >= goal_soc(state.soc):
+            return False
+        if state.rushing or level is None or self.last_plan is None:
+            return True
+        start = self.last_plan.start
+        return start is None or now >= start
+
+    def view(self, now: datetime, tariff: Tariff) -> TargetView | None:
+        state = self.state
+        if state is None:
+            return None
+        plan = self._plan(now, tariff)
+        by = when_text(state.deadline, now)
+        if state.rushing:
+            status = f"cannot be met by {by}: charging at full power now"
+        elif state.committed_until is not None and now < state.committed_until:
+            status = f"charging now, {plan.ranges_text() or 'this slot'}, about {money(plan.expected_cost_p or 0)}"
+        else:
+            status = plan.message
+        return TargetView(state.soc, state.deadline, plan.start, plan.expected_cost_p, status)
+
+    # -- inside
+
+    def _still_active(self, now: datetime, soc: float | None) -> bool:
+        state = self.state
+        if state is None:
+            return False
+        if soc is not None and soc >= goal_soc(state.soc):
+            self._notify(f"target {state.soc}% reached at {now:%H:%M} (SoC {soc:.0f}%)")
+            self._end()
+            return False
+        if now >= state.deadline:
+            level = "unknown" if state.last_soc is None else f"{state.last_soc:.0f}%"
+            self._notify(f"target {state.soc}% by {state.deadline:%H:%M} ended at the deadline, SoC {level}")
+            self._end()
+            return False
+        if soc is not None and (state.last_soc is None or round(soc) != round(state.last_soc)):
+            self._update(last_soc=soc)
+        return True
+
+    def _plan(self, now: datetime, tariff: Tariff) -> TargetPlan:
+        state = self.state
+        assert state is not None
+        key = (
+            now.replace(second=0, microsecond=0),
+            state,
+            id(tariff),
+        )
+        if key != self._cache_key or self._cache_plan is None:
+            self._cache_plan = plan_target(
+                now, state.last_soc, state.soc, state.deadline, tariff, state.capacity_kwh, state.charge_power_w
+            )
+            self._cache_key = key
+        self.last_plan = self._cache_plan
+        return self._cache_plan
+
+    def _update(self, **changes: object) -> None:
+        assert self.state is not None
+        new = replace(self.state, **changes)
+        if new != self.state:
+            self.state = new
+            self._save()
+
+    def _end(self) -> None:
+        self.state = None
+        self.last_plan = None
+        self._cache_key = self._cache_plan = None
+        self._save()
