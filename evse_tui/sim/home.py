@@ -44,7 +44,7 @@ class SimHome:
         self.grid_export_wh = 0.0
         self.reading_seq = 0
         # powers at the last advance (W)
-        self.house_w = self.heatpump_w = self.solar_w = 0.0
+        self.house_w = self.heatpump_w = self.solar_w = self.evse_w = 0.0
         self.voltage = NOMINAL_VOLTAGE
         self._mono: float | None = None
         self._local: datetime | None = None
@@ -61,7 +61,7 @@ class SimHome:
 
     @property
     def grid_w(self) -> float:
-        return self.house_w + self.heatpump_w - self.solar_w + self.quasar.ac_power_w
+        return self.house_w + self.heatpump_w - self.solar_w + self.evse_w
 
     # ---- time
     def advance(self) -> None:
@@ -87,6 +87,7 @@ class SimHome:
         self.house_w = self.house.power_w(local)
         self.heatpump_w = self.house.heat_pump_w(local)
         self.solar_w = self.solar.power_w(local)
+        self.evse_w = self.quasar.ac_power_w
         second = local.hour * 3600 + local.minute * 60 + local.second
         self.voltage = (
             NOMINAL_VOLTAGE
@@ -131,7 +132,7 @@ class SimHome:
             q = self.quasar
             v = round(self.voltage, 1)
             grid_w = self.grid_w
-            evse_w = q.ac_power_w
+            evse_w = self.evse_w
             self._channels = {
                 "grid": ChannelReading(
                     grid_w, _pf(grid_w, 0.97, 300.0), v, self.grid_import_wh, self.grid_export_wh

@@ -23,7 +23,6 @@ from evse_tui.control.states import ChargerState
 from evse_tui.sim import registers as reg
 from evse_tui.sim.battery import Battery
 
-RAMP_STEP_S = 0.5  # integration step while the current ramps, so the SoC limits are met closely
 MAX_STEPS_PER_ADVANCE = 10_000_000  # a bound on the event loop; never reached in practice
 
 
@@ -249,7 +248,7 @@ class SimQuasar:
         if self._started and self.idle_timeout_s:
             times.append(self._last_write + self.idle_timeout_s)
         if t < self._r_t1:
-            times.append(min(self._r_t1, t + RAMP_STEP_S))
+            times.append(self._r_t1)
             if self._r_i0 * self._r_i1 < 0:  # the ramp reverses: split where it crosses 0 A
                 times.append(self._r_t0 + (self._r_t1 - self._r_t0) * self._r_i0 / (self._r_i0 - self._r_i1))
         else:
