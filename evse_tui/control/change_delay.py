@@ -24,15 +24,26 @@ def change_delay(from_amps: int, to_amps: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class ChangeGate:
-    """When the next change is allowed (monotonic seconds), given the last change made."""
+    """When the charger accepts its next change.
 
-    allowed_at: float = float("-inf")
+    The delay after a change is read both ways, so neither reading of the hardware rule is broken:
+    the next change waits for the delay of the change just made *and* for its own delay.
+    """
+
+    changed_at: float = float("-inf")  # monotonic time of the last change
+    delay: float = 0.0  # the delay that change imposed
 
     def after_change(self, now: float, from_amps: int, to_amps: int) -> ChangeGate:
-        return ChangeGate(now + change_delay(from_amps, to_amps))
+        return ChangeGate(now, change_delay(from_amps, to_amps))
 
-    def wait_s(self, now: float) -> float:
-        return max(0.0, self.allowed_at - now)
+    def allowed_at(self, from_amps: int, to_amps: int) -> float:
+        return self.changed_at + max(self.delay, change_delay(from_amps, to_amps))
 
-    def allows(self, now: float) -> bool:
-        return now >= self.allowed_at
+    def wait_s(self, now: float, from_amps: int | None = None, to_amps: int | None = None) -> float:
+        """Seconds until a change is allowed (the given one, or any change when none is given)."""
+        if from_amps is None or to_amps is None:
+            return max(0.0, self.changed_at + self.delay - now)
+        return max(0.0, self.allowed_at(from_amps, to_amps) - now)
+
+    def allows(self, now: float, from_amps: int, to_amps: int) -> bool:
+        return now >= self.allowed_at(from_amps, to_amps)

@@ -69,7 +69,7 @@ def choose_band(
     watts = abs(home_w)
     if previous is not None and previous.band in levels and (previous.sign == sign or previous.band.amps == 0):
         band = previous.band
-        if band.low_w - hysteresis_w <= watts < band.high_w + hysteresis_w:
+        if band.low_w - hysteresis_w < watts < band.high_w + hysteresis_w:
             return DemandChoice(band, sign)
     for band in levels:
         if band.contains(watts):

@@ -124,6 +124,7 @@ class Engine:
         self._next_smart = -math.inf
         self._next_save = now_m + SAVE_EVERY_S
         self._started = now_m
+        self._published_at = -math.inf
         self._reading: MeterReading | None = None
         self._last_seq: int | None = None
         self._last_reading_mono: float | None = None
@@ -221,8 +222,9 @@ class Engine:
         elif self._dirty:
             published = True
         self._dirty = False
-        if published or status.state != self._last_state:
+        if published or status.state != self._last_state or now_m - self._published_at >= 1.0:
             self._last_state = status.state
+            self._published_at = now_m
             self._publish(now_l, now_m)
         if now_m >= self._next_save:
             self.save()
@@ -232,7 +234,7 @@ class Engine:
     def _next_wake(self, now_m: float) -> float:
         wake = min(now_m + 1.0, self._next_smart if self.mode.mode is Mode.SMART else math.inf, self._next_save)
         if self._change_needed(self._status):
-            wake = min(wake, max(self.gate.allowed_at, self._retry_at))
+            wake = min(wake, max(self.gate.allowed_at(self._from_amps, self.target), self._retry_at))
         return max(wake, now_m + 0.001)
 
     # ----- commands ---------------------------------------------------------------------------
@@ -376,7 +378,7 @@ class Engine:
                     self.target,
                     self.soc,
                     self._charger_name(status),
-                    self.gate.wait_s(now_m),
+                    self.next_change_s,
                 )
             )
         if self.influx is not None:
@@ -505,10 +507,24 @@ class Engine:
             return True  # running while it should rest
         return False
 
+    @property
+    def _from_amps(self) -> int:
+        """What the charger runs now as far as the delays are concerned (0 when unknown or not running)."""
+        if not self._commanded_known or self._status.state in (ChargerState.PAUSED, ChargerState.DISCONNECTED):
+            return 0
+        return self.commanded
+
+    @property
+    def next_change_s(self) -> float:
+        now = self.clock.monotonic()
+        if self.target != self.commanded:
+            return self.gate.wait_s(now, self._from_amps, self.target)
+        return self.gate.wait_s(now)
+
     def _actuate(self, status: ChargerStatus, now_m: float) -> None:
         if not self._change_needed(status):
             return
-        if not self.gate.allows(now_m) or now_m < self._retry_at:
+        if not self.gate.allows(now_m, self._from_amps, self.target) or now_m < self._retry_at:
             return
         target, before = self.target, self.commanded
         try:
@@ -519,7 +535,7 @@ class Engine:
             log.warning("ADJUST failed: %d A -> %d A: %s (retry in %.0f s)", before, target, exc, RETRY_AFTER_FAILURE_S)
             return
         after = self.clock.monotonic()
-        self.gate = self.gate.after_change(after, before if self._commanded_known else 0, target)
+        self.gate = self.gate.after_change(after, self._from_amps, target)
         self._last_command_mono = after
         self.commanded = target
         self._commanded_known = True
@@ -530,7 +546,7 @@ class Engine:
             target,
             self.decision.state.value,
             self.desired,
-            self.gate.wait_s(after),
+            self.gate.delay,
         )
 
     # ----- output -----------------------------------------------------------------------------
@@ -596,7 +612,7 @@ class Engine:
             actual_current=self.actual_current,
             target_current=self.target,
             desired_current=self.desired,
-            next_change_s=self.gate.wait_s(now_m),
+            next_change_s=self.next_change_s,
             max_charge_percent=self.config.charging.max_charge_percent,
             failsafe=self._failsafe,
             today=self.ledger.today,
