@@ -44,14 +44,19 @@ class SimCharger(Charger):
                 error="no answer from the charger (simulated)",
             )
             return self._status
-        self.home.advance()
+        with self.home.lock:
+            self.home.advance()
+            self._status = self._poll(last)
+        return self._status
+
+    def _poll(self, last: ChargerStatus) -> ChargerStatus:
         q = self.home.quasar
         mono = self.home.clock.monotonic()
         soc, soc_time = last.soc, last.soc_time
         raw_soc = q.read_register(reg.SOC)
         if SOC_VALID[0] <= raw_soc <= SOC_VALID[1]:
             soc, soc_time = float(raw_soc), mono
-        self._status = ChargerStatus(
+        return ChargerStatus(
             state=q.read_register(reg.STATE),
             soc=soc,
             soc_time=soc_time,
@@ -59,13 +64,16 @@ class SimCharger(Charger):
             power_w=float(reg.from_twos(q.read_register(reg.AC_POWER))),
             poll_time=mono,
         )
-        return self._status
 
     def set_current(self, amps: int) -> None:
         """stop: 0x51=1, 0x101=2, 0x102=0, 0x51=0; set I: 0x51=1, 0x102=twos(I), 0x101=1, 0x51=0."""
         if not -reg.MAX_AMPS <= amps <= reg.MAX_AMPS:
             raise ChargerError(f"{amps} A is outside -{reg.MAX_AMPS}..{reg.MAX_AMPS} A")
-        self.home.advance()
+        with self.home.lock:
+            self.home.advance()
+            self._write_sequence(amps)
+
+    def _write_sequence(self, amps: int) -> None:
         q = self.home.quasar
         try:
             q.write_register(reg.LOCKOUT, 1)
@@ -105,15 +113,16 @@ class SimPowerMonitor(PowerMonitor):
                 return None
             return replace(self._latest, error=self.last_error())
         home = self.home
-        home.advance()
-        if self._latest is not None and self._latest.seq == home.reading_seq:
-            return self._latest
-        channels = home.channels()
-        clock = home.clock
+        with home.lock:
+            home.advance()
+            if self._latest is not None and self._latest.seq == home.reading_seq:
+                return self._latest
+            channels = home.channels()
+            seq, mono, local = home.reading_seq, home.mono, home.local
         self._latest = MeterReading(
-            seq=home.reading_seq,
-            time=clock.now().timestamp(),
-            mono=clock.monotonic(),
+            seq=seq,
+            time=local.timestamp(),
+            mono=mono,
             grid=channels["grid"],
             evse=channels["evse"] if self.evse_metered else None,
             aux=(("heatpump", channels["heatpump"]), ("solar", channels["solar"])),

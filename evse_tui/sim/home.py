@@ -4,12 +4,16 @@ grid = house + heat pump - solar + charger AC power (W, + import). The meter cha
 see: grid (+ import), evse (+ into the car), heatpump (+), solar (a clamp on the solar feed: - when
 generating). Energies are integrated on every advance, second by second when the clock jumps further, with
 the charger's energy taken from its own exact counters.
+
+The simulated servers (Modbus, HTTP) and the engine may run in different threads: `lock` guards the home and
+its Quasar, so hold it around an advance and the register accesses that belong with it.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import threading
 from datetime import datetime, timedelta
 
 from evse_tui.clock import Clock
@@ -33,6 +37,7 @@ class SimHome:
         quasar: SimQuasar | None = None,
     ) -> None:
         self.clock = clock
+        self.lock = threading.RLock()
         self.house = house or House()
         self.solar = solar or Solar()
         self.quasar = quasar or SimQuasar()
@@ -53,6 +58,16 @@ class SimHome:
         jitter = random.Random(f"voltage:{self.house.seed}")
         self._jitter = [jitter.uniform(-0.4, 0.4) for _ in range(257)]
 
+    @property
+    def mono(self) -> float | None:
+        """The monotonic time the home was last advanced to (None before the first advance)."""
+        return self._mono
+
+    @property
+    def local(self) -> datetime | None:
+        """The local wall time of the last advance."""
+        return self._local
+
     # ---- energies for balance checks
     @property
     def evse_wh(self) -> float:
@@ -66,6 +81,10 @@ class SimHome:
     # ---- time
     def advance(self) -> None:
         """Bring house, solar and charger up to the clock; a second call at the same time does nothing."""
+        with self.lock:
+            self._advance()
+
+    def _advance(self) -> None:
         mono = self.clock.monotonic()
         if mono == self._mono:
             return
@@ -128,6 +147,10 @@ class SimHome:
     # ---- what the meter shows
     def channels(self) -> dict[str, ChannelReading]:
         """The four clamps as a meter reads them now (call `advance` first)."""
+        with self.lock:
+            return dict(self._readings())
+
+    def _readings(self) -> dict[str, ChannelReading]:
         if self._channels is None:
             q = self.quasar
             v = round(self.voltage, 1)
@@ -145,7 +168,7 @@ class SimHome:
                 ),
                 "solar": ChannelReading(-self.solar_w, _pf(self.solar_w, 0.99, 100.0), v, 0.0, self.solar_wh),
             }
-        return dict(self._channels)
+        return self._channels
 
 
 def _pf(watts: float, full: float, knee_w: float) -> float:

@@ -4,7 +4,7 @@ Sunrise and sunset follow the day of the year for about 52 degrees north (about 
 midsummer, 7.7 at midwinter), centred on solar noon (12:06 GMT, 13:06 BST). The clear-day peak is 82 % of
 the array's rating in June and 28 % in December, so a 4 kWp array makes about 25 kWh on a clear June day and
 about 4 kWh on a clear December day. A cloudy day is mostly overcast (15-30 % of clear) with bright breaks
-of a minute or two, and makes roughly 35-45 % of the clear day's energy.
+of a minute or two, and makes roughly 35-40 % of the clear day's energy.
 """
 
 from __future__ import annotations
