@@ -8,10 +8,10 @@ With the defaults a day uses 9-13 kWh (about 11 on average) without the heat pum
 `base_w` (always-on devices plus the fridge-freezer cycling), morning and evening activity (lights, TV,
 computers), kettle boils (about 3 kW for about 3 minutes, two to six a day), toaster and microwave, an
 oven or hob around dinner (oven about 2 kW for 45-60 minutes with its thermostat cycling), and on some days
-a washing machine (heating spike then tumbling and a spin), a dishwasher and a vacuum cleaner. The heat pump cycles about
-20 minutes on at 0.7-2 kW with off periods that shrink in cold months and cold hours, plus a daily hot-water
-run; from late May to mid September only the hot water runs (about 1.6 kWh a day, against 17-20 kWh in
-December-February).
+a washing machine (heating spike then tumbling and a spin), a dishwasher and a vacuum cleaner. The heat
+pump cycles about 20 minutes on at 0.7-2 kW with off periods that shrink in cold months and cold hours, plus
+a daily hot-water run; from late May to mid September only the hot water runs (about 1.6 kWh a day,
+against 17-20 kWh in December-February).
 """
 
 from __future__ import annotations
