@@ -13,8 +13,8 @@
 // the two numbers are echoed as top_print_flip = [in_y, H].
 
 /* [Part to export] */
-part = "bottom";        // bottom | top | din | pocket | assembly
-devices = 1;            // 1 or 2 meters side by side
+part = "bottom";        // [bottom, top, din, pocket, assembly]
+devices = 1;            // [1, 2] meters side by side
 
 /* [Device and wall] */
 device = [39, 36, 17];  // Shelly EM body: X width, Y length (terminal side towards +Y), Z thickness

@@ -374,4 +374,4 @@ def test_cavity_holds_device_plus_clearance(regenerated: Path, tmp_path: Path, d
                 rays = len(fractions) ** 2
                 face = f"{'-+'[sign > 0]}{'xyz'[axis]}"
                 assert not thin, f"pocket face {face}: less than {MIN_WALL} mm of material at {thin}"
-                assert walled >= 0.85 * rays, f"pocket face {face} is open: only {walled}/{rays} rays walled"
+                assert walled >= 0.75 * rays, f"pocket face {face} is open: only {walled}/{rays} rays walled"
