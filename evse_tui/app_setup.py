@@ -84,7 +84,7 @@ def _demo_devices(config: Config, clock: Clock, speed: float, seed: int, closers
                 ),
             )
             return make_charger(cfg.wallbox, clock), make_monitor(cfg.shelly, clock), cfg
-    return SimCharger(home, clock), SimPowerMonitor(home, clock), config
+    return SimCharger(home), SimPowerMonitor(home), config
 
 
 def build_home(

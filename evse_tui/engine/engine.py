@@ -138,7 +138,8 @@ class Engine:
         self._home_w: float | None = None
         self._evse_w: float | None = None
         self._aux: tuple[Channel, ...] = ()
-        self.snapshot: Snapshot = self._build_snapshot(now_l, now_m)
+        self._lock = threading.RLock()  # held by step(); a reader of `snapshot` never sees half a step
+        self._snapshot: Snapshot | None = self._build_snapshot(now_l, now_m)
         if self.scheduler is not None:
             if self.scheduler.load_problem:
                 log.warning(self.scheduler.load_problem)
@@ -161,6 +162,14 @@ class Engine:
     def wake(self) -> None:
         """Called by drivers after a poll so a new reading is handled at once."""
         self._wake.set()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The latest picture; built on demand when nobody subscribed (a simulation need not pay for it)."""
+        with self._lock:
+            if self._snapshot is None:
+                self._snapshot = self._build_snapshot(self.clock.now(), self.clock.monotonic())
+            return self._snapshot
 
     def subscribe(self, listener: Callable[[Snapshot], None]) -> None:
         """`listener(snapshot)` is called from the engine thread after every reading and command."""
@@ -190,6 +199,10 @@ class Engine:
 
     def step(self) -> float:
         """One pass: commands, schedule, charger, reading, decision, actuation. Returns the next wake time."""
+        with self._lock:
+            return self._step()
+
+    def _step(self) -> float:
         now_m = self.clock.monotonic()
         now_l = self.clock.now()
         published = False
@@ -556,7 +569,10 @@ class Engine:
         return charger_state_name(status.state)
 
     def _publish(self, now_l: datetime, now_m: float) -> None:
-        self.snapshot = snap = self._build_snapshot(now_l, now_m)
+        if not self._listeners:
+            self._snapshot = None
+            return
+        self._snapshot = snap = self._build_snapshot(now_l, now_m)
         for listener in self._listeners:
             try:
                 listener(snap)

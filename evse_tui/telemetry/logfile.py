@@ -17,6 +17,37 @@ from evse_tui.config.schema import LoggingConfig
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class FastFormatter(logging.Formatter):
+    """The standard format, with the timestamp text cached per second (a STATE line arrives every second)."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(fmt)
+        self._second: int | None = None
+        self._text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second = second
+            self._text = super().formatTime(record, datefmt)[:-4]  # drop the ",mmm" the default adds
+        return f"{self._text},{int(record.msecs):03d}"
+
+
+class RotatingLog(logging.handlers.RotatingFileHandler):
+    """Rotates by size like its parent, cheaper per line, and keeps every log file private (0600)."""
+
+    LINE_ALLOWANCE = 2048  # rotate a little early instead of formatting each line twice
+
+    def _open(self):  # type: ignore[override]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        if self.stream is None:
+            self.stream = self._open()
+        return self.maxBytes > 0 and self.stream.tell() + self.LINE_ALLOWANCE >= self.maxBytes
+
+
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: tuple[str, ...]) -> None:
         super().__init__()
@@ -65,17 +96,11 @@ def setup_logging(
     root.propagate = False
     redact = RedactSecrets(secrets)
     path = logs_dir / f"{cfg.file_prefix}.log"
-    file_handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=cfg.max_bytes, backupCount=cfg.backup_count, encoding="utf-8"
-    )
+    file_handler = RotatingLog(path, maxBytes=cfg.max_bytes, backupCount=cfg.backup_count, encoding="utf-8")
     file_handler.setLevel(cfg.file_level)
-    file_handler.setFormatter(logging.Formatter(FORMAT))
+    file_handler.setFormatter(FastFormatter(FORMAT))
     file_handler.addFilter(redact)
     root.addHandler(file_handler)
-    try:
-        os.chmod(path, 0o600)
-    except OSError:
-        pass
     tail = LogTail()
     tail.addFilter(redact)
     root.addHandler(tail)
