@@ -358,3 +358,13 @@ def test_a_file_with_a_bad_entry_is_moved_aside_whole(path):
     assert s.events() == ()
     assert "WARP" in s.load_problem and "moved aside" in s.load_problem
     assert path.with_name("schedule.json.corrupt-20250310T090000").exists()
+
+
+def test_an_event_at_the_second_0130_of_the_autumn_night_waits_for_it(path):
+    second = datetime(2025, 10, 26, 1, 30, tzinfo=timezone.utc).astimezone(LONDON)  # 01:30 GMT
+    s = scheduler(path, at(25, 12, month=10))
+    s.add(event(second, CHARGE), at(25, 12, month=10))
+    start = datetime(2025, 10, 25, 23, 0, tzinfo=timezone.utc)  # 00:00 BST
+    fired = run(s, start, start + timedelta(hours=4), timedelta(minutes=5))
+    assert [t.astimezone(timezone.utc).hour for t, _ in fired] == [1]
+    assert Scheduler(path, LONDON, now=at(26, 5, month=10)).events()[0].when == second

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from evse_tui.control.modes import ModeCommand
 
@@ -12,6 +12,15 @@ EVERY_DAY = frozenset(range(7))
 WEEKDAYS = frozenset(range(5))
 WEEKENDS = frozenset({5, 6})
 MAX_WINDOW = timedelta(days=1)
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC.
+
+    Python compares and subtracts two datetimes that share a tzinfo by their wall clocks, which is
+    wrong in the repeated hour of an autumn night; every comparison and sum here goes through UTC.
+    """
+    return moment.astimezone(timezone.utc)
 
 
 class ScheduleError(ValueError):
@@ -74,11 +83,11 @@ def check_event(event: ScheduledEvent) -> None:
     if event.until is not None:
         if event.until.tzinfo is None:
             raise ScheduleError(f"the window end {event.until.isoformat()} has no time zone")
-        if event.until <= event.when:
+        if utc(event.until) <= utc(event.when):
             raise ScheduleError(
                 f"the window end {event.until:%Y-%m-%d %H:%M} must be after the start {event.when:%Y-%m-%d %H:%M}"
             )
-        if event.until - event.when > MAX_WINDOW + timedelta(hours=1):  # an hour of slack for a DST day
+        if utc(event.until) - utc(event.when) > MAX_WINDOW + timedelta(hours=1):  # an hour of slack for a DST day
             raise ScheduleError("a window may last at most a day")
     bad = [d for d in event.repeat if not isinstance(d, int) or not 0 <= d <= 6]
     if bad:
@@ -110,6 +119,7 @@ def condition_text(event: ScheduledEvent) -> str:
 
 def describe_event(event: ScheduledEvent, occurrence: datetime) -> str:
     """One line for logs: "e2 DISCHARGE at 16:00 Mon 03 Mar if SoC >= 60"."""
+    occurrence = occurrence.astimezone(event.when.tzinfo)
     words = [event.id, event.action.describe(), f"at {occurrence:%H:%M %a %d %b}"]
     condition = condition_text(event)
     if condition:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from evse_tui.scheduler.events import utc
 from evse_tui.tariffs.base import Tariff
 
 CHARGE_EFFICIENCY = 0.9  # battery energy / grid energy while charging
@@ -56,14 +57,15 @@ class Slot:
     capacity_kwh: float  # what the whole slot could add
 
     def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
+        return utc(self.start) <= utc(moment) < utc(self.end)
 
     @property
     def charge_end(self) -> datetime:
         """When the planned energy is in, if the slot is only partly needed."""
         if self.capacity_kwh <= 0:
             return self.start
-        return self.start + (self.end - self.start) * min(1.0, self.energy_kwh / self.capacity_kwh)
+        share = min(1.0, self.energy_kwh / self.capacity_kwh)
+        return (utc(self.start) + (utc(self.end) - utc(self.start)) * share).astimezone(self.start.tzinfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +95,19 @@ class TargetPlan:
         """The charging times, contiguous slots merged: "00:30-03:10" or "00:30-02:00, 04:00-04:30"."""
         ranges: list[list[datetime]] = []
         for slot in self.slots:
-            if ranges and ranges[-1][1] == slot.start:
+            if ranges and utc(ranges[-1][1]) == utc(slot.start):
                 ranges[-1][1] = slot.charge_end
             else:
                 ranges.append([slot.start, slot.charge_end])
-        return ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+        return ", ".join(f"{a:%H:%M}-{_minute_up(b):%H:%M}" for a, b in ranges)
+
+
+def _minute_up(moment: datetime) -> datetime:
+    """The next whole minute (or `moment` itself if whole), so "charge until" is never too early."""
+    whole = moment.replace(second=0, microsecond=0)
+    if whole == moment:
+        return moment
+    return (utc(whole) + timedelta(minutes=1)).astimezone(moment.tzinfo)
 
 
 def money(pence: float) -> str:
@@ -106,17 +116,20 @@ def money(pence: float) -> str:
 
 def when_text(moment: datetime, now: datetime) -> str:
     """ "07:30" within the next day, else "07:30 Tue 04 Mar"."""
-    if moment - now < timedelta(hours=24):
+    if utc(moment) - utc(now) < timedelta(hours=24):
         return f"{moment:%H:%M}"
     return f"{moment:%H:%M %a %d %b}"
 
 
 def half_hours(now: datetime, deadline: datetime) -> list[tuple[datetime, datetime]]:
-    """[start, end) pieces from `now` to `deadline` cut at every :00 and :30 of the wall clock."""
-    local = now.astimezone(now.tzinfo)
-    boundary = now - timedelta(minutes=local.minute % 30, seconds=local.second, microseconds=local.microsecond)
+    """[start, end) pieces (in UTC) from `now` to `deadline`, cut at every :00 and :30 of the wall clock.
+
+    Steps are taken in UTC, so a night with a clock change has the hour less or more it really has.
+    """
+    boundary = utc(now) - timedelta(minutes=now.minute % 30, seconds=now.second, microseconds=now.microsecond)
+    deadline = utc(deadline)
     pieces = []
-    start = now
+    start = utc(now)
     while start < deadline:
         boundary += SLOT
         end = min(boundary, deadline)
@@ -163,7 +176,7 @@ def plan_target(
         candidates.append(Slot(local, end.astimezone(now.tzinfo), tariff.rates_at(local).import_p, 0.0, capacity))
     possible = sum(s.capacity_kwh for s in candidates)
     charge_now = possible < energy
-    order = candidates if charge_now else sorted(candidates, key=lambda s: (s.import_p, s.start))
+    order = candidates if charge_now else sorted(candidates, key=lambda s: (s.import_p, utc(s.start)))
     chosen = []
     remaining = energy
     for slot in order:
@@ -172,7 +185,7 @@ def plan_target(
         take = min(slot.capacity_kwh, remaining)
         chosen.append(Slot(slot.start, slot.end, slot.import_p, take, slot.capacity_kwh))
         remaining -= take
-    chosen.sort(key=lambda s: s.start)
+    chosen.sort(key=lambda s: utc(s.start))
     cost = sum(s.energy_kwh / efficiency * s.import_p for s in chosen)
     if charge_now:
         message = (

@@ -31,6 +31,7 @@ from evse_tui.scheduler import store
 from evse_tui.scheduler.events import (
     Firing,
     ScheduledEvent,
+    utc,
     ScheduleError,
     check_event,
     condition_text,
@@ -78,7 +79,7 @@ class Scheduler:
     # -- events: owner requests
 
     def events(self) -> tuple[ScheduledEvent, ...]:
-        return tuple(sorted(self._events.values(), key=lambda e: (e.when, e.id)))
+        return tuple(sorted(self._events.values(), key=lambda e: (utc(e.when), _id_order(e.id))))
 
     def get(self, event_id: str) -> ScheduledEvent:
         try:
@@ -91,7 +92,7 @@ class Scheduler:
         """Store a new event (an empty id gets the next "eN"); a time not in the future is refused."""
         event = self._normalise(event)
         check_event(event)
-        if event.when <= now:
+        if utc(event.when) <= utc(now):
             raise ScheduleError(f"{event.when:%Y-%m-%d %H:%M} is in the past")
         if not event.id:
             event = replace(event, id=f"e{self._next_id}")
@@ -136,6 +137,7 @@ class Scheduler:
 
     def due(self, now: datetime, soc: float | None) -> list[Firing]:
         """Occurrences that fire now, each exactly once (persisted before returning)."""
+        now = utc(now)
         firings: list[Firing] = []
         if not self._caught_up:
             first, _ = self.catch_up(now)
@@ -162,6 +164,7 @@ class Scheduler:
 
     def catch_up(self, now: datetime) -> tuple[Firing | None, list[str]]:
         """At start: the latest plain occurrence missed while stopped is applied; the rest are described."""
+        now = utc(now)
         self._caught_up = True
         before = dict(self._events)
         missed: list[tuple[datetime, ScheduledEvent]] = []
@@ -182,7 +185,7 @@ class Scheduler:
                 missed.append((last_missed, event))
             if open_window:
                 settled = occ.latest_occurrence(event, latest - _TICK, self.tz)
-                if settled is not None and (event.settled_through is None or settled > event.settled_through):
+                if settled is not None and (event.settled_through is None or settled > utc(event.settled_through)):
                     self._events[event.id] = replace(event, settled_through=settled)
             else:
                 self._events[event.id] = replace(event, settled_through=latest)
@@ -207,28 +210,33 @@ class Scheduler:
     # -- events: what the owner sees
 
     def views(self, now: datetime) -> tuple[EventView, ...]:
-        """Every event with its next occurrence, soonest first; finished ones (when=None) last."""
-        views = [
-            EventView(
-                id=e.id,
-                when=self._shown_time(e, now),
-                action=e.action.describe(),
-                enabled=e.enabled,
-                condition=condition_text(e),
-                repeat=repeat_text(e.repeat),
+        """Every event with its next occurrence (local time), soonest first; finished ones (when=None) last."""
+        views = []
+        for e in self._events.values():
+            shown = self._shown_time(e, utc(now))
+            views.append(
+                EventView(
+                    id=e.id,
+                    when=None if shown is None else shown.astimezone(self.tz),
+                    action=e.action.describe(),
+                    enabled=e.enabled,
+                    condition=condition_text(e),
+                    repeat=repeat_text(e.repeat),
+                )
             )
-            for e in self._events.values()
-        ]
-        views.sort(key=lambda v: (v.when is None, v.when or now, _id_order(v.id)))
+        views.sort(key=lambda v: (v.when is None, utc(v.when or now), _id_order(v.id)))
         return tuple(views)
 
     def next_event_text(self, now: datetime) -> str | None:
         """ "e2 DISCHARGE at 16:00" (with the day when not today), or None when nothing is coming."""
-        upcoming = [(t, e) for e in self._events.values() if e.enabled and (t := self._shown_time(e, now)) is not None]
+        upcoming = [
+            (t, e) for e in self._events.values() if e.enabled and (t := self._shown_time(e, utc(now))) is not None
+        ]
         if not upcoming:
             return None
-        start, event = min(upcoming, key=lambda item: (item[0], item[1].id))
-        when = f"{start:%H:%M}" if start.date() == now.date() else f"{start:%a %d %b %H:%M}"
+        start, event = min(upcoming, key=lambda item: (item[0], _id_order(item[1].id)))
+        start, today = start.astimezone(self.tz), now.astimezone(self.tz).date()
+        when = f"{start:%H:%M}" if start.date() == today else f"{start:%a %d %b %H:%M}"
         condition = condition_text(event)
         return f"{event.id} {event.action.describe()} at {when}" + (f" {condition}" if condition else "")
 
@@ -325,11 +333,12 @@ class Scheduler:
         self._stale = False
 
     def _shown_time(self, event: ScheduledEvent, now: datetime) -> datetime | None:
+        """The occurrence to show in UTC: the pending one if it is ahead or waiting, else the next."""
         start = occ.pending_occurrence(event, self.tz)
         if start is None or start > now:
             return start
         end = occ.window_end(event, start, self.tz)
-        if end is not None and now < end or event.min_soc is not None:
+        if event.enabled and ((end is not None and now < end) or event.min_soc is not None):
             return start  # due and waiting for its condition
         return occ.next_occurrence(event, now, self.tz)
 
@@ -339,7 +348,7 @@ class Scheduler:
             for e in self._events.values()
             if not e.repeat
             and e.settled_through is not None
-            and now - (occ.window_end(e, e.when, self.tz) or e.when) > KEEP_FINISHED
+            and now - (occ.window_end(e, e.when, self.tz) or utc(e.when)) > KEEP_FINISHED
         ]
         for event_id in gone:
             del self._events[event_id]

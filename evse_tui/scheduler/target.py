@@ -16,7 +16,7 @@ from datetime import datetime
 
 from evse_tui.control.states import ControlState
 from evse_tui.engine.snapshot import TargetView
-from evse_tui.scheduler.events import ScheduleError
+from evse_tui.scheduler.events import ScheduleError, utc
 from evse_tui.scheduler.planner import MAX_HORIZON, TargetPlan, goal_soc, money, plan_target, when_text
 from evse_tui.tariffs.base import Decision, Tariff
 
@@ -47,9 +47,9 @@ def check_target(soc: int, deadline: datetime, now: datetime, current_soc: float
         raise ScheduleError(f"a target of {soc}% is below 1%")
     if deadline.tzinfo is None:
         raise ScheduleError(f"the deadline {deadline.isoformat()} has no time zone")
-    if deadline <= now:
+    if utc(deadline) <= utc(now):
         raise ScheduleError(f"the deadline {deadline:%Y-%m-%d %H:%M} is in the past")
-    if deadline - now > MAX_HORIZON:
+    if utc(deadline) - utc(now) > MAX_HORIZON:
         raise ScheduleError(f"the deadline {deadline:%Y-%m-%d %H:%M} is more than 7 days ahead")
     if current_soc is not None and soc <= current_soc:
         raise ScheduleError(f"a target of {soc}% is not above the current SoC of {current_soc:.0f}%")
@@ -117,7 +117,7 @@ class TargetKeeper:
                 self._notify(plan.message)
             return Decision(ControlState.CHARGE, None, None, f"{label} cannot be met: charging at full power now")
         committed = self.state.committed_until
-        if committed is not None and now < committed:
+        if committed is not None and utc(now) < utc(committed):
             return Decision(ControlState.CHARGE, None, None, f"{label}: charging until {committed:%H:%M}")
         slot = plan.slot_at(now)
         if slot is None:
@@ -129,7 +129,7 @@ class TargetKeeper:
 
     def forbids_discharge(self, now: datetime, soc: float | None) -> bool:
         state = self.state
-        if state is None or now >= state.deadline:
+        if state is None or utc(now) >= utc(state.deadline):
             return False
         level = soc if soc is not None else state.last_soc
         if level is not None and level >= goal_soc(state.soc):
@@ -137,7 +137,7 @@ class TargetKeeper:
         if state.rushing or level is None or self.last_plan is None:
             return True
         start = self.last_plan.start
-        return start is None or now >= start
+        return start is None or utc(now) >= utc(start)
 
     def view(self, now: datetime, tariff: Tariff) -> TargetView | None:
         state = self.state
@@ -147,7 +147,7 @@ class TargetKeeper:
         by = when_text(state.deadline, now)
         if state.rushing:
             status = f"cannot be met by {by}: charging at full power now"
-        elif state.committed_until is not None and now < state.committed_until:
+        elif state.committed_until is not None and utc(now) < utc(state.committed_until):
             status = f"charging now, {plan.ranges_text() or 'this slot'}, about {money(plan.expected_cost_p or 0)}"
         else:
             status = plan.message
@@ -163,7 +163,7 @@ class TargetKeeper:
             self._notify(f"target {state.soc}% reached at {now:%H:%M} (SoC {soc:.0f}%)")
             self._end()
             return False
-        if now >= state.deadline:
+        if utc(now) >= utc(state.deadline):
             level = "unknown" if state.last_soc is None else f"{state.last_soc:.0f}%"
             self._notify(f"target {state.soc}% by {state.deadline:%H:%M} ended at the deadline, SoC {level}")
             self._end()
@@ -176,7 +176,7 @@ class TargetKeeper:
         state = self.state
         assert state is not None
         key = (
-            now.replace(second=0, microsecond=0),
+            utc(now).replace(second=0, microsecond=0),
             state,
             id(tariff),
         )
