@@ -104,6 +104,18 @@ class WriteRecorder:
     def first_after(self, t: float) -> WriteRecord | None:
         return next((r for r in self.records() if r.time >= t), None)
 
+    def time_to_first_write(self, action: Callable[[], object], timeout: float = 5.0) -> float:
+        """Seconds from calling `action` to the first write it causes arriving here (benchmarks).
+
+        `action` may return before the write (a command queued to an engine): this waits for it.
+        """
+        before = len(self.records())
+        began = time.perf_counter()
+        action()
+        if not self.wait_for(before + 1, timeout):
+            raise TimeoutError(f"no Modbus write arrived within {timeout} s")
+        return self.records()[before].time - began
+
 
 def _code(exc: Exception, default: ExcCodes) -> ExcCodes:
     code = getattr(exc, "exception_code", None)
