@@ -194,9 +194,11 @@ class QuasarCharger(Charger):
                 log.info("Quasar %s: connection was dropped, re-opening it for the command", self.where)
                 failure = self._write_all(sequence[:-1])
             handback = self._write_all(sequence[-1:])
+            if failure is None and handback is None:
+                with self._status_lock:  # under the connection lock: no older poll result can follow
+                    self._status = replace(self._status, setpoint=amps)
         if failure is not None:
-            address, value, why = failure
-            text = f"{why.reason}"
+            text = failure[2].reason
             if handback is not None:
                 text += f"; control NOT handed back ({handback[2].reason})"
             log.warning("Quasar %s: command %+d A failed: %s", self.where, amps, text)
@@ -207,8 +209,6 @@ class QuasarCharger(Charger):
             raise ChargerError(text)
         log.debug("Quasar %s: command %+d A written: %s", self.where, amps,
                   ", ".join(f"0x{a:X}={v}" for a, v in sequence))
-        with self._status_lock:
-            self._status = replace(self._status, setpoint=amps)
 
     def start(self, listener: Listener | None = None) -> None:
         if self._thread is not None:
@@ -220,7 +220,7 @@ class QuasarCharger(Charger):
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5 * self._link.timeout_s + 1)
+            self._thread.join(timeout=2 * self._link.timeout_s + 1)
             self._thread = None
         with self._io_lock:
             self._link.close()

@@ -230,7 +230,7 @@ class ShellyMonitor(PowerMonitor):
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=2 * sum(DEFAULT_TIMEOUTS_S) * 4 + 1)
+            self._thread.join(timeout=3.0)  # a daemon: a slow request left in flight ends at its own timeout
             self._thread = None
         self._session.close()
 
