@@ -1,0 +1,1 @@
+"""Getting a new home configured: the guided `configure`, device probes and network discovery."""
