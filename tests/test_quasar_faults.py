@@ -81,23 +81,27 @@ def test_connection_refused_is_counted_and_shown(clock, caplog):
     assert any("connection refused" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
 
 
-def test_silent_charger_times_out(clock):
+def test_silent_charger_times_out(clock, caplog):
     raw = RawServer(hang_up=False)
     try:
         quasar = QuasarCharger("127.0.0.1", raw.port, clock, timeout_s=0.2)
-        status = quasar.poll_once()
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            status = quasar.poll_once()
         assert status.failures == 1 and status.error == "timeout reading 0x219"
+        assert "poll failed: timeout reading 0x219" in caplog.text
         quasar.close()
     finally:
         raw.close()
 
 
-def test_connection_closed_mid_request(clock):
+def test_connection_closed_mid_request(clock, caplog):
     raw = RawServer(hang_up=True)
     try:
         quasar = QuasarCharger("127.0.0.1", raw.port, clock, timeout_s=0.5)
-        status = quasar.poll_once()
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            status = quasar.poll_once()
         assert status.failures == 1 and status.error == "connection closed by the charger reading 0x219"
+        assert "poll failed: connection closed by the charger reading 0x219" in caplog.text
         assert quasar.poll_once().failures == 2  # and it reconnects for the next poll
         assert raw.requests == 2
         quasar.close()
@@ -105,13 +109,15 @@ def test_connection_closed_mid_request(clock):
         raw.close()
 
 
-def test_exception_reply_is_a_failed_poll_with_its_code(clock):
+def test_exception_reply_is_a_failed_poll_with_its_code(clock, caplog):
     bank = registers()
     bank.fail_reads[0x219] = 2
     with ModbusServerThread(bank) as server:
         quasar = QuasarCharger("127.0.0.1", server.port, clock)
-        status = quasar.poll_once()
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            status = quasar.poll_once()
         assert (status.failures, status.error) == (1, "exception code 2 reading 0x219")
+        assert "poll failed: exception code 2 reading 0x219" in caplog.text
         bank.fail_reads.clear()
         bank.fail_reads[0x21A] = 4
         assert quasar.poll_once().error == "exception code 4 reading 0x21A"

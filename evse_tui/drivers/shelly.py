@@ -196,7 +196,7 @@ class ShellyMonitor(PowerMonitor):
         self.evse = self._check_ref(evse, "shelly.evse", required=False)
         self.names = dict(names or {})
         self._polls: dict[str, DevicePoll] = {}
-        self._failing: dict[str, str] = {}  # device -> reason, while it fails (to log streaks once)
+        self._logged_error: str | None = None  # what was last logged as wrong, so a streak is logged once
         self._latest: MeterReading | None = None
         self._last_error: str | None = None
         self._seq = 0
@@ -264,19 +264,20 @@ class ShellyMonitor(PowerMonitor):
             poll.channels, poll.problems = device.read()
         except MeterFailure as exc:
             poll.error = str(exc)
-        self._log_streak(name, device, poll.error)
         self._polls[name] = poll
         return poll
 
-    def _log_streak(self, name: str, device: ShellyDevice, error: str | None) -> None:
-        before = self._failing.get(name)
+    def _log_change(self, grid_ok: bool, error: str | None) -> None:
+        """Log when what is wrong changes (a failure streak once, then its end), not every poll."""
+        if error == self._logged_error:
+            return
         if error is None:
-            if before is not None:
-                log.info("Shelly %s (%s): answering again", name, device.base_url)
-                del self._failing[name]
-        elif before is None or before != error:
-            log.warning("Shelly %s (%s): %s", name, device.base_url, error)
-            self._failing[name] = error
+            log.info("Shelly: all readings complete again (was: %s)", self._logged_error)
+        elif grid_ok:
+            log.warning("Shelly: reading incomplete: %s", error)
+        else:
+            log.warning("Shelly: no grid reading: %s", error)
+        self._logged_error = error
 
     def publish(self) -> MeterReading | None:
         """Combine the devices' latest polls into a reading, if the grid channel is among them."""
@@ -293,6 +294,7 @@ class ShellyMonitor(PowerMonitor):
             if grid_poll is not None and not grid_poll.error and self.grid.channel not in grid_poll.problems:
                 notes.append(f"{grid_key}: no such channel")
             self._last_error = "; ".join(notes) or f"{grid_key}: no reading yet"
+            self._log_change(False, self._last_error)
             return None
         evse = None
         if self.evse.device:
@@ -316,4 +318,5 @@ class ShellyMonitor(PowerMonitor):
                                aux=tuple(aux), error=error)
         self._latest = reading
         self._last_error = error
+        self._log_change(True, error)
         return reading
