@@ -11,7 +11,7 @@ from evse_tui.control.demand import default_levels
 from evse_tui.control.states import ControlState
 from evse_tui.scheduler import ScheduleError, Scheduler, battery_charge_power_w, plan_target, usable_capacity_kwh
 from evse_tui.scheduler.planner import half_hours
-from evse_tui.tariffs.base import Decision, Rates, Tariff
+from evse_tui.tariffs.base import Decision, Rates, StrategyContext, Tariff
 from evse_tui.tariffs.registry import make_tariff
 
 POWER_W = battery_charge_power_w(32, 230)  # 6624 W into the battery
@@ -143,11 +143,20 @@ def test_the_normal_mode_runs_until_the_cheap_slot_then_the_target_charges(sched
     assert "target 80%" in decision.reason
 
 
-def test_the_target_ends_when_reached_and_is_reported(scheduler, octgo):
+def test_a_reached_target_stops_charging_and_holds_the_soc_until_the_deadline(scheduler, octgo):
     scheduler.set_target(80, at(11, 7, 30), at(10, 18), 50, octgo, CAPACITY, POWER_W)
-    assert scheduler.target_decision(at(11, 2), 80, octgo, CAPACITY, POWER_W) is None
+    assert scheduler.target_decision(at(11, 0, 45), 70, octgo, CAPACITY, POWER_W) is not None
+    assert scheduler.target_decision(at(11, 2), 80, octgo, CAPACITY, POWER_W) is None  # mid-slot, but reached
+    assert [n for n in scheduler.drain_notices() if "reached at 02:00" in n]
+    assert scheduler.target is not None and scheduler.target.reached_at == at(11, 2)
+    assert scheduler.forbids_discharge(at(11, 6), 80)
+    assert not scheduler.forbids_discharge(at(11, 6), 81)
+    assert scheduler.target_decision(at(11, 6), 79, octgo, CAPACITY, POWER_W) is None  # a 1 % wobble
+    assert "reached at 02:00" in scheduler.target_view(at(11, 6), octgo).status
+    scheduler.target_decision(at(11, 7, 30), 80, octgo, CAPACITY, POWER_W)
     assert scheduler.target is None
-    assert any("reached" in n for n in scheduler.drain_notices())
+    assert not scheduler.forbids_discharge(at(11, 7, 30), 80)
+    assert any("ended at the deadline, SoC 80%" in n for n in scheduler.drain_notices())
 
 
 def test_the_target_ends_at_the_deadline(scheduler, octgo):
@@ -163,7 +172,7 @@ def test_a_target_that_cannot_be_met_charges_now_and_says_so(scheduler, octgo):
     assert plan.charge_now
     decision = scheduler.target_decision(at(11, 6), 20, octgo, CAPACITY, POWER_W)
     assert decision is not None and decision.state is ControlState.CHARGE
-    assert "cannot be met" in decision.reason
+    assert "target 90% cannot be met by 07:30: charging at full power now" == decision.reason
     assert "cannot be met by 07:30: charging at full power now" in scheduler.target_view(at(11, 6), octgo).status
     # it keeps charging even if a bigger capacity estimate would make it look feasible again
     assert scheduler.target_decision(at(11, 6, 5), 60, octgo, CAPACITY, POWER_W) is not None
@@ -181,13 +190,14 @@ def test_a_started_slot_is_kept_to_its_end(scheduler):
     assert scheduler.target_decision(at(11, 1, 0), 30, tariff, CAPACITY, POWER_W) is not None  # a 5p slot now
 
 
-def test_discharging_is_forbidden_from_the_plan_start_while_below_the_target(scheduler, octgo):
+def test_discharging_is_forbidden_from_the_plan_start_while_not_above_the_target(scheduler, octgo):
     scheduler.set_target(80, at(11, 7, 30), at(10, 18), 50, octgo, CAPACITY, POWER_W)
     scheduler.target_decision(at(10, 20), 50, octgo, CAPACITY, POWER_W)
     assert not scheduler.forbids_discharge(at(10, 20), 50)
     scheduler.target_decision(at(11, 5, 45), 78, octgo, CAPACITY, POWER_W)
     assert scheduler.forbids_discharge(at(11, 5, 45), 78)
-    assert not scheduler.forbids_discharge(at(11, 5, 45), 80)
+    assert scheduler.forbids_discharge(at(11, 5, 45), 80)
+    assert not scheduler.forbids_discharge(at(11, 5, 45), 81)
 
 
 def test_the_target_and_its_plan_survive_a_restart(tmp_path, octgo):
@@ -202,3 +212,34 @@ def test_the_target_and_its_plan_survive_a_restart(tmp_path, octgo):
     assert "00:30-02:19" in view.status
     assert second.cancel_target() is True
     assert Scheduler(path, LONDON, now=at(10, 20)).target is None
+
+
+def test_a_simulated_night_under_octgo_reaches_80_by_0730_in_the_cheap_hours(scheduler, octgo):
+    """No engine: the target overrides OCTGO (capped at 50 % here, so only the target fills the car)."""
+    ctx = StrategyContext(max_charge_percent=50)
+    true_soc = 60.0
+    scheduler.set_target(80, at(11, 7, 30), at(10, 18), 60, octgo, CAPACITY, POWER_W)
+    target_minutes, discharged_while_forbidden = [], []
+    now = at(10, 18)
+    while now < at(11, 8):
+        reading = int(true_soc)
+        override = scheduler.target_decision(now, reading, octgo, CAPACITY, POWER_W)
+        decision = override or octgo.decide(reading, now, ctx)
+        state = decision.state
+        if state in (ControlState.DISCHARGE, ControlState.LOAD_FOLLOW_DISCHARGE) and scheduler.forbids_discharge(
+            now, reading
+        ):
+            state = ControlState.DORMANT
+        if override is not None:
+            target_minutes.append(now)
+        kw = {ControlState.CHARGE: POWER_W / 1000, ControlState.DISCHARGE: -7.0, ControlState.LOAD_FOLLOW_DISCHARGE: -1.0}
+        true_soc = min(97.0, max(5.0, true_soc + kw.get(state, 0.0) / 60 / CAPACITY * 100))
+        if now == at(11, 7, 29):
+            soc_at_deadline = true_soc
+        now += timedelta(minutes=1)
+    assert soc_at_deadline >= 80
+    assert target_minutes and all(octgo.is_off_peak(t) for t in target_minutes)
+    assert target_minutes[0] == at(11, 0, 30)
+    assert scheduler.target is None
+    notices = scheduler.drain_notices()
+    assert any("reached" in n for n in notices) and any("ended at the deadline" in n for n in notices)

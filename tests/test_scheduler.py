@@ -368,3 +368,15 @@ def test_an_event_at_the_second_0130_of_the_autumn_night_waits_for_it(path):
     fired = run(s, start, start + timedelta(hours=4), timedelta(minutes=5))
     assert [t.astimezone(timezone.utc).hour for t, _ in fired] == [1]
     assert Scheduler(path, LONDON, now=at(26, 5, month=10)).events()[0].when == second
+
+
+def test_finished_one_time_events_are_listed_for_a_week_then_forgotten(path):
+    s = scheduler(path, at(10, 9))
+    s.add(event(at(10, 16)), at(10, 9))
+    s.add(event(at(10, 17), CHARGE, repeat=frozenset(range(7))), at(10, 9))
+    s.due(at(10, 16), None)
+    assert [(v.id, v.when) for v in s.views(at(10, 16, 30))] == [("e2", at(10, 17)), ("e1", None)]
+    s.due(at(17, 15), None)
+    assert [v.id for v in s.views(at(17, 15))] == ["e2", "e1"]
+    s.due(at(17, 17), None)
+    assert [e.id for e in Scheduler(path, LONDON, now=at(17, 18)).events()] == ["e2"]

@@ -79,7 +79,8 @@ class TargetPlan:
     slots: tuple[Slot, ...]
     expected_cost_p: float | None
     charge_now: bool
-    message: str
+    status: str  # plain words, e.g. "charge 00:30-02:19 (12.0 kWh, about £1.13)"
+    message: str  # the same with the target in front, for the log and the console's reply
 
     @property
     def start(self) -> datetime | None:
@@ -159,15 +160,16 @@ def plan_target(
         raise ValueError(f"capacity ({capacity_kwh} kWh) and charge power ({charge_power_w} W) must be positive")
     by = when_text(deadline.astimezone(now.tzinfo), now)
 
-    def plan(energy: float, slots: tuple[Slot, ...], cost: float | None, charge_now: bool, message: str) -> TargetPlan:
-        return TargetPlan(target_soc, deadline, from_soc, energy, slots, cost, charge_now, message)
+    def plan(energy: float, slots: tuple[Slot, ...], cost: float | None, charge_now: bool, status: str) -> TargetPlan:
+        headline = f"target {target_soc}%" if charge_now else f"target {target_soc}% by {by}"
+        return TargetPlan(target_soc, deadline, from_soc, energy, slots, cost, charge_now, status, f"{headline}: {status}")
 
     if from_soc is None:
-        return plan(0.0, (), None, False, f"{target_soc}% by {by}: waiting for the car's SoC to plan")
+        return plan(0.0, (), None, False, "waiting for the car's SoC to plan")
     goal = goal_soc(target_soc)
     energy = max(0.0, goal - from_soc) / 100 * capacity_kwh
     if energy <= 0:
-        return plan(0.0, (), 0.0, False, f"{target_soc}% by {by}: already reached")
+        return plan(0.0, (), 0.0, False, "already reached")
     power_kw = charge_power_w / 1000
     candidates = []
     for start, end in half_hours(now, deadline):
@@ -188,11 +190,11 @@ def plan_target(
     chosen.sort(key=lambda s: utc(s.start))
     cost = sum(s.energy_kwh / efficiency * s.import_p for s in chosen)
     if charge_now:
-        message = (
-            f"{target_soc}% cannot be met by {by}: charging at full power now "
+        status = (
+            f"cannot be met by {by}: charging at full power now "
             f"(needs {energy:.1f} kWh, {possible:.1f} kWh possible)"
         )
     else:
-        result = plan(energy, tuple(chosen), cost, False, "")
-        message = f"{target_soc}% by {by}: charge {result.ranges_text()} ({energy:.1f} kWh, about {money(cost)})"
-    return plan(energy, tuple(chosen), cost, charge_now, message)
+        ranges = plan(energy, tuple(chosen), cost, False, "").ranges_text()
+        status = f"charge {ranges} ({energy:.1f} kWh, about {money(cost)})"
+    return plan(energy, tuple(chosen), cost, charge_now, status)

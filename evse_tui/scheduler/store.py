@@ -127,6 +127,7 @@ def encode_target(target: SocTarget) -> dict[str, Any]:
         "charge_power_w": target.charge_power_w,
         "committed_until": _iso(target.committed_until),
         "rushing": target.rushing,
+        "reached_at": _iso(target.reached_at),
     }
 
 
@@ -160,6 +161,7 @@ def decode_target(raw: Any, tz: ZoneInfo) -> SocTarget:
         charge_power_w=power,
         committed_until=_optional_time(raw.get("committed_until"), "target: committed_until", tz),
         rushing=rushing,
+        reached_at=_optional_time(raw.get("reached_at"), "target: reached_at", tz),
     )
 
 

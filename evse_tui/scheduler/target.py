@@ -1,10 +1,15 @@
 """The owner's one "reach N % by a time" target: its state, when it charges, and when it ends.
 
 Until the plan's first cheap slot the normal mode runs. Inside a chosen slot the target asks for
-CHARGE. Once a slot has started it is kept to its end even if a re-plan would drop it, so small SoC
-or estimate changes never make charging flap. A target that cannot be met charges at full power at
-once and keeps doing so (it does not flip back to planning when an estimate wobbles). From the plan's
-start until the deadline, discharging is forbidden while the SoC is below the target.
+CHARGE. Once a slot has started it is kept to its end (unless the target is reached) even if a
+re-plan would drop it, so small SoC or estimate changes never make charging flap. A target that
+cannot be met charges at full power at once and keeps doing so (it does not flip back to planning
+when an estimate wobbles).
+
+From the plan's start until the deadline, discharging is forbidden while the SoC is at or below the
+target. Reaching the target is logged and ends the charging, but the target is kept (holding the
+car at or above it, with no discharging below it) until the deadline, when it ends and is logged: an
+owner who asked for 80 % at 07:30 wants 80 % at 07:30, not 80 % at 03:10 and 76 % by breakfast.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from datetime import datetime
 from evse_tui.control.states import ControlState
 from evse_tui.engine.snapshot import TargetView
 from evse_tui.scheduler.events import ScheduleError, utc
-from evse_tui.scheduler.planner import MAX_HORIZON, TargetPlan, goal_soc, money, plan_target, when_text
+from evse_tui.scheduler.planner import MAX_HORIZON, TargetPlan, goal_soc, plan_target, when_text
 from evse_tui.tariffs.base import Decision, Tariff
 
 log = logging.getLogger(__name__)
+
+REARM_BELOW = 2  # a reached target charges again only if the SoC falls this many % below it
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,7 @@ class SocTarget:
     charge_power_w: float = 6624.0
     committed_until: datetime | None = None  # end of the slot that started charging
     rushing: bool = False  # cannot be met: charging at full power until reached or the deadline
+    reached_at: datetime | None = None  # when the SoC first reached the target
 
 
 def check_target(soc: int, deadline: datetime, now: datetime, current_soc: float | None) -> None:
@@ -86,7 +94,7 @@ class TargetKeeper:
         if plan.charge_now:
             self.state = replace(self.state, rushing=True)
         self._save()
-        log.info("target set: %s", plan.message)
+        log.info("%s", plan.message)
         return plan
 
     def cancel(self) -> bool:
@@ -103,20 +111,32 @@ class TargetKeeper:
     ) -> Decision | None:
         if not self._still_active(now, soc):
             return None
-        state = self.state
-        assert state is not None
         if capacity_kwh > 0 and charge_power_w > 0:
             self._update(capacity_kwh=capacity_kwh, charge_power_w=charge_power_w)
-        if self.state.last_soc is None:
+        state = self.state
+        assert state is not None
+        level, goal = state.last_soc, goal_soc(state.soc)
+        if level is None:
             return None
-        plan = self._plan(now, tariff)
         label = f"target {state.soc}% by {when_text(state.deadline, now)}"
-        if self.state.rushing or plan.charge_now:
-            if not self.state.rushing:
+        if level >= goal:
+            if state.reached_at is None:
+                self._update(reached_at=now, committed_until=None, rushing=False)
+                self._notify(f"{label} reached at {now:%H:%M} (SoC {level:.0f}%); no discharging below it until then")
+            return None
+        if state.reached_at is not None:
+            if level > goal - REARM_BELOW:
+                return None
+            self._update(reached_at=None)
+        plan = self._plan(now, tariff)
+        if state.rushing or plan.charge_now:
+            if not state.rushing:
                 self._update(rushing=True)
                 self._notify(plan.message)
-            return Decision(ControlState.CHARGE, None, None, f"{label} cannot be met: charging at full power now")
-        committed = self.state.committed_until
+            return Decision(
+                ControlState.CHARGE, None, None, f"target {state.soc}% cannot be met by {when_text(state.deadline, now)}: charging at full power now"
+            )
+        committed = state.committed_until
         if committed is not None and utc(now) < utc(committed):
             return Decision(ControlState.CHARGE, None, None, f"{label}: charging until {committed:%H:%M}")
         slot = plan.slot_at(now)
@@ -132,9 +152,9 @@ class TargetKeeper:
         if state is None or utc(now) >= utc(state.deadline):
             return False
         level = soc if soc is not None else state.last_soc
-        if level is not None and level >= goal_soc(state.soc):
+        if level is not None and level > goal_soc(state.soc):
             return False
-        if state.rushing or level is None or self.last_plan is None:
+        if state.rushing or state.reached_at is not None or level is None or self.last_plan is None:
             return True
         start = self.last_plan.start
         return start is None or utc(now) >= utc(start)
@@ -145,41 +165,38 @@ class TargetKeeper:
             return None
         plan = self._plan(now, tariff)
         by = when_text(state.deadline, now)
+        if state.reached_at is not None:
+            status = f"reached at {state.reached_at:%H:%M}; no discharging below {state.soc}% until {by}"
+            return TargetView(state.soc, state.deadline, None, None, status)
         if state.rushing:
             status = f"cannot be met by {by}: charging at full power now"
         elif state.committed_until is not None and utc(now) < utc(state.committed_until):
-            status = f"charging now, {plan.ranges_text() or 'this slot'}, about {money(plan.expected_cost_p or 0)}"
+            status = f"charging now: {plan.status}"
         else:
-            status = plan.message
+            status = plan.status
         return TargetView(state.soc, state.deadline, plan.start, plan.expected_cost_p, status)
 
     # -- inside
 
     def _still_active(self, now: datetime, soc: float | None) -> bool:
+        """False (and the target ended) once the deadline has come; records a new SoC."""
         state = self.state
         if state is None:
             return False
-        if soc is not None and soc >= goal_soc(state.soc):
-            self._notify(f"target {state.soc}% reached at {now:%H:%M} (SoC {soc:.0f}%)")
-            self._end()
-            return False
         if utc(now) >= utc(state.deadline):
-            level = "unknown" if state.last_soc is None else f"{state.last_soc:.0f}%"
-            self._notify(f"target {state.soc}% by {state.deadline:%H:%M} ended at the deadline, SoC {level}")
+            level = soc if soc is not None else state.last_soc
+            words = "unknown" if level is None else f"{level:.0f}%"
+            self._notify(f"target {state.soc}% by {state.deadline:%H:%M} ended at the deadline, SoC {words}")
             self._end()
             return False
-        if soc is not None and (state.last_soc is None or round(soc) != round(state.last_soc)):
+        if soc is not None and soc != state.last_soc:
             self._update(last_soc=soc)
         return True
 
     def _plan(self, now: datetime, tariff: Tariff) -> TargetPlan:
         state = self.state
         assert state is not None
-        key = (
-            utc(now).replace(second=0, microsecond=0),
-            state,
-            id(tariff),
-        )
+        key = (utc(now).replace(second=0, microsecond=0), state, id(tariff))
         if key != self._cache_key or self._cache_plan is None:
             self._cache_plan = plan_target(
                 now, state.last_soc, state.soc, state.deadline, tariff, state.capacity_kwh, state.charge_power_w

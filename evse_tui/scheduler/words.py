@@ -21,7 +21,6 @@ from evse_tui.engine.commands import AddEvent, CancelTarget, Command, DeleteEven
 from evse_tui.engine.snapshot import EventView, TargetView
 from evse_tui.scheduler.events import DAY_NAMES, EVERY_DAY, WEEKDAYS, WEEKENDS, ScheduledEvent, ScheduleError
 from evse_tui.scheduler.occurrences import wall_time
-from evse_tui.scheduler.planner import money
 from evse_tui.tariffs.periods import parse_clock_time
 
 SCHEDULE_WORDS = ("schedule", "unschedule", "toggle", "target", "cancel-target")
@@ -224,7 +223,4 @@ def format_target(view: TargetView | None) -> str:
     """One line about the target for the console's status."""
     if view is None:
         return "no SoC target"
-    parts = [f"target {view.soc}% by {view.deadline:%a %d %b %H:%M}: {view.status}"]
-    if view.start is not None and view.expected_cost_p is not None:
-        parts.append(f"(starts {view.start:%H:%M}, about {money(view.expected_cost_p)})")
-    return " ".join(parts)
+    return f"target {view.soc}% by {view.deadline:%a %d %b %H:%M}: {view.status}"
