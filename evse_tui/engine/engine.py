@@ -41,7 +41,7 @@ log = logging.getLogger("evse_tui.engine")
 
 STALE_AFTER_S = 10.0
 SMART_PERIOD_S = 20.0
-SAVE_EVERY_S = 10.0
+SAVE_EVERY_S = 60.0  # counters and history; the owner's choices are saved at once. Gentle on SD cards.
 RETRY_AFTER_FAILURE_S = 5.0
 IDLE_EVSE_W = 13.0
 NOMINAL_VOLTAGE = 240.0
