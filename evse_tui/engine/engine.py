@@ -221,6 +221,8 @@ class Engine:
             for firing in self.scheduler.due(now_l, self.soc):
                 log.info("schedule %s fires: %s", firing.event_id, firing.description)
                 self._apply_mode(firing.command, f"schedule {firing.event_id}")
+            for notice in self.scheduler.drain_notices():
+                log.info("schedule: %s", notice)
         reading = self.monitor.latest()
         new_reading = reading is not None and reading.seq != self._last_seq
         if new_reading:
