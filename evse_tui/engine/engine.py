@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from evse_tui.clock import Clock
@@ -46,6 +46,7 @@ RETRY_AFTER_FAILURE_S = 5.0
 IDLE_EVSE_W = 13.0
 NOMINAL_VOLTAGE = 240.0
 CHARGE_EFFICIENCY = 0.9
+CHARGE_LOOKAHEAD_S = 35.0
 METER_MODES = (Mode.SMART, Mode.SOLAR, Mode.POWER_HOME, Mode.BALANCE)
 
 
@@ -467,7 +468,7 @@ class Engine:
             if self.soc is None:
                 decision = soc_unknown_decision()
             else:
-                decision = self.tariff.decide(self.soc, now_l, self._ctx)
+                decision = self._smart_decision(self.soc, now_l)
             self._levels = self.tariff.demand_levels(self.soc, now_l)
             seconds = now_l.second + now_l.microsecond / 1e6
             self._next_smart = now_m + (SMART_PERIOD_S - seconds % SMART_PERIOD_S)
@@ -482,6 +483,17 @@ class Engine:
         if decision != self.decision:
             self.decision = decision
             log.info(control_line(self.mode_text, decision))
+
+    def _smart_decision(self, soc: float, now_l: datetime) -> Decision:
+        """The strategy's decision, ending a grid charge early enough that the charger is at 0 A when the
+        cheap period ends (the change delay and the charger's ramp take up to ~15 s; evaluations are 20 s apart)."""
+        decision = self.tariff.decide(soc, now_l, self._ctx)
+        if decision.state is ControlState.CHARGE:
+            ahead_at = now_l + timedelta(seconds=CHARGE_LOOKAHEAD_S)
+            ahead = self.tariff.decide(soc, ahead_at, self._ctx)
+            if ahead.state is not ControlState.CHARGE:
+                return replace(ahead, reason=f"{ahead.reason} (ending the charge before {ahead_at:%H:%M})")
+        return decision
 
     def _meter_age(self, now_m: float) -> float:
         if self._reading is None:
