@@ -282,7 +282,7 @@ def refusing_server():
     def start(status: int, body: dict) -> str:
         handler = type("Handler", (Refusing,), {"status": status, "body": body, "requests": 0})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         start.handler = handler
         return f"http://127.0.0.1:{server.server_address[1]}"

@@ -351,7 +351,7 @@ class InfluxLogger:
                 failure.text,
             )
         elif not final:
-            self._log.error("%s; points are kept (up to %d) and retried every %.0f s", failure.text, self._limit, self._retry_max)
+            self._log.error("%s; points are kept (up to %d) and retried every %g s", failure.text, self._limit, self._retry_max)
 
     def _note_refused(self, failure: Failure, count: int) -> None:
         with self._lock:
