@@ -348,3 +348,11 @@ def test_url_without_scheme_is_reported_not_raised(clock, caplog):
     logger.submit(reading(time.time(), 0))
     assert logger.status() == "influxdb.url 'localhost:8086' is not an http:// or https:// URL: logging is off"
     logger.close()
+
+
+def test_failure_text_never_carries_the_token():
+    from evse_tui.telemetry.influx import describe_failure
+
+    cfg = InfluxConfig(enabled=True, token=TOKEN)
+    failure = describe_failure(OSError(f"proxy said: bad header Token {TOKEN}"), cfg)
+    assert TOKEN not in failure.text and "***" in failure.text

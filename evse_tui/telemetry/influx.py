@@ -100,8 +100,12 @@ class Failure:
 
 
 def redact(text: str, cfg: InfluxConfig) -> str:
-    """`text` with the token blanked out, whatever produced it."""
-    return text.replace(cfg.token, "***") if cfg.token else text
+    """`text` with the token blanked out, whatever produced it.
+
+    A token of a few characters is not redacted: it would mangle ordinary words ("connec***ion")
+    and is no secret anyway; InfluxDB's own tokens are 88 characters.
+    """
+    return text.replace(cfg.token, "***") if len(cfg.token) >= 6 else text
 
 
 def describe_failure(exc: BaseException, cfg: InfluxConfig) -> Failure:
