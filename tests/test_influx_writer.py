@@ -328,8 +328,8 @@ def test_points_the_server_refuses_are_discarded_with_one_error(refusing_server,
     assert wait_until(lambda: logger.buffered == 0)
     assert refusing_server.handler.requests == 3  # batches of 2, 2, 1: each tried once, not retried
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == ["InfluxDB refused the points (400: " + body["message"] + "); 2 points discarded"]
-    assert logger.status().startswith("InfluxDB refused the points (400")
+    assert errors == ["InfluxDB refused the request (400: " + body["message"] + "); 2 points discarded"]
+    assert logger.status().startswith("InfluxDB refused the request (400")
 
 
 def test_disabled_logger_accepts_readings_and_does_nothing(clock):

@@ -127,7 +127,8 @@ def describe_failure(exc: BaseException, cfg: InfluxConfig) -> Failure:
             )
         if status is not None and (status == 429 or status >= 500):
             return Failure("unreachable", f"InfluxDB answered {status}: {message}", retry_after)
-        return Failure("refused", f"InfluxDB refused the points ({status}: {message})")
+        hint = "; influxdb.org is empty: set it to your InfluxDB organisation" if not cfg.org else ""
+        return Failure("refused", f"InfluxDB refused the request ({status}: {message}){hint}")
     return Failure("unreachable", redact(_network_reason(exc), cfg))
 
 
