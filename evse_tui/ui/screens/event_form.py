@@ -100,7 +100,7 @@ class EventFormScreen(ModalScreen[bool]):
         if first is not None:
             self.query_one(f"#{first}", Input).focus()
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.busy:
             return
@@ -112,6 +112,9 @@ class EventFormScreen(ModalScreen[bool]):
         self.show_errors({})
         command: AddEvent | EditEvent = EditEvent(self.event_id, scheduled) if self.event_id else AddEvent(scheduled)
         self.busy = True
+        self.run_worker(self._save(command), group="save")  # the screen stays responsive while the engine answers
+
+    async def _save(self, command: AddEvent | EditEvent) -> None:
         try:
             result = await self.send(command)
         finally:

@@ -78,7 +78,7 @@ class TargetScreen(ModalScreen[bool]):
             label.update(errors.get(name, ""))
             label.set_class(name not in errors, "-none")
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.busy:
             return
@@ -90,6 +90,9 @@ class TargetScreen(ModalScreen[bool]):
             return
         self.show_errors({})
         self.busy = True
+        self.run_worker(self._save(command), group="save")  # the screen stays responsive while the engine answers
+
+    async def _save(self, command: SetTarget) -> None:
         try:
             result = await self.send(command)
         finally:

@@ -61,6 +61,7 @@ class SchedulePanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="target-line", classes="-none")
         table: DataTable = DataTable(id="events", cursor_type="row", classes="-none")
+        table.add_column("", key="on")
         table.add_column("id", key="id")
         table.add_column("when", key="when")
         table.add_column("mode", key="mode")
@@ -91,10 +92,11 @@ class SchedulePanel(Vertical):
             style = "" if view.enabled else "dim strike"
             extra = " ".join(x for x in (view.condition, view.repeat) if x)
             table.add_row(
+                Text("on", "green") if view.enabled else Text("off", "bold"),
                 Text(view.id, style),
                 Text(when_text(view.when, now), style),
                 Text(view.action, style or "bold"),
-                Text(extra + ("" if view.enabled else " (off)"), style or "dim"),
+                Text(extra, style or "dim"),
                 key=view.id,
             )
         table.set_class(not events, "-none")
