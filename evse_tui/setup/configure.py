@@ -154,7 +154,7 @@ class Session:
         self.http_port = http_port
         self.subnets = subnets
         self.found: list[discover.Found] = []
-        self.meter_channels: dict[str, int] = {}
+        self.readings: dict[str, float] = {}  # "primary.1" -> watts the probe read
 
     def run(self) -> Config:
         self.offer_discovery()
@@ -250,17 +250,18 @@ class Session:
 
     def shelly(self) -> None:
         self.p.say("\n== Shelly energy meters (HTTP) ==")
-        self.meter_channels = {}
+        self.readings = {}
         self.ask_device(("shelly", "primary_url"), "Primary Shelly address (host, host:port or http://host:port)",
                         lambda url: self._probe_meter("primary", url), kind=discover.SHELLY)
         self.ask_device(("shelly", "secondary_url"), "Secondary Shelly address",
                         lambda url: self._probe_meter("secondary", url), optional=True, kind=discover.SHELLY)
         devices = ["primary"] + (["secondary"] if get(self.raw, ("shelly", "secondary_url")) else [])
-        channels = [f"{d}.{n}" for d in devices for n in range(1, min(2, self.meter_channels.get(d, 2)) + 1)]
-        self.p.say(f"  channels: {', '.join(channels)}")
+        channels = [f"{d}.{n}" for d in devices for n in range(1, self._channel_count(d) + 1)]
+        self.p.say("  channels: " + ", ".join(
+            f"{c} ({self.readings[c]:.0f} W now)" if c in self.readings else c for c in channels))
         self.ask(("shelly", "grid"), "Which channel measures the grid?", convert=parse_channel,
                  default=channel_text(get(self.raw, ("shelly", "grid"))))
-        self.ask(("shelly", "evse"), "Which channel measures the Wallbox (none: its power is modelled)?",
+        self.ask(("shelly", "evse"), "Which channel measures the Wallbox? (with none, its power is modelled)",
                  convert=parse_channel, optional=True, default=channel_text(get(self.raw, ("shelly", "evse"))))
         used = {channel_text(get(self.raw, ("shelly", ref))) for ref in ("grid", "evse")}
         old = get(self.raw, ("shelly", "channels")) or {}
@@ -273,9 +274,16 @@ class Session:
 
     def _probe_meter(self, device: str, url: str) -> ProbeResult:
         probe = probe_shelly(url, key=f"shelly.{device}_url")
-        if probe.channels:
-            self.meter_channels[device] = max(probe.channels)
+        for number in list(self.readings):
+            if number.startswith(device + "."):
+                del self.readings[number]
+        self.readings.update({f"{device}.{n}": watts for n, watts in probe.channels.items()})
         return probe.result
+
+    def _channel_count(self, device: str) -> int:
+        """Channels the meter showed (a one-clamp meter has 1), else the two of a Shelly EM."""
+        seen = [int(c.split(".")[1]) for c in self.readings if c.startswith(device + ".")]
+        return min(2, max(seen)) if seen else 2
 
     def influxdb(self) -> None:
         self.p.say("\n== InfluxDB v2 (optional: one point per reading) ==")
@@ -374,7 +382,7 @@ def probe_all(config: Config) -> list[ProbeResult]:
 
 
 def read_raw_strict(path: Path) -> dict:
-    """The file as it stands (no defaults merged in); unreadable YAML is an error, not a fresh start."""
+    """The file as it stands; unreadable YAML is an error here, not a fresh start (no one is asked)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -393,7 +401,8 @@ def read_raw_strict(path: Path) -> dict:
 
 
 def run_non_interactive(args: argparse.Namespace, path: Path) -> int:
-    raw = read_raw_strict(path)
+    # over the defaults, so `--set shelly.grid.channel=2` changes one part of the default mapping
+    raw = _merged(config_to_dict(Config()), read_raw_strict(path))
     for assignment in args.set or ():
         apply_assignment(raw, assignment)
     config, warnings = parse_config(raw)

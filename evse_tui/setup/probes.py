@@ -41,7 +41,7 @@ class QuasarReply:
 
     def describe(self) -> str:
         soc = f"SoC {self.soc_raw} %" if self.soc_raw in SOC_VALID else (
-            f"SoC not reported right now (register reads {self.soc_raw})")
+            f"SoC not reported now (reads {self.soc_raw}; the Quasar reports it while (dis)charging)")
         return f"state {charger_state_name(self.state)} ({self.state}), {soc}"
 
     @property
