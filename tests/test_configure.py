@@ -17,7 +17,7 @@ from evse_tui.clock import SystemClock
 from evse_tui.config.errors import ConfigError
 from evse_tui.config.load import config_to_dict, parse_config
 from evse_tui.config.schema import Config
-from evse_tui.setup import configure
+from evse_tui.setup import configure, document
 from evse_tui.setup.probes import probe_influx_health, probe_influx_write, probe_quasar, probe_shelly
 from evse_tui.setup.prompts import Prompter
 from evse_tui.sim.devices import build_demo_home
@@ -117,7 +117,7 @@ def test_set_needs_non_interactive(tmp_path, capsys):
 ])
 def test_an_answer_is_refused_with_exactly_the_message_the_program_gives(path, value):
     with pytest.raises(ConfigError) as at_setup:
-        configure.check_value(config_to_dict(Config()), path, value)
+        document.check_value(config_to_dict(Config()), path, value)
     with pytest.raises(ConfigError) as at_start:
         parse_config({path[0]: {path[1]: value}})
     assert str(at_setup.value) == str(at_start.value)
@@ -125,7 +125,7 @@ def test_an_answer_is_refused_with_exactly_the_message_the_program_gives(path, v
 
 def test_a_wallbox_address_the_driver_cannot_dial_is_refused():
     with pytest.raises(ConfigError, match="wallbox.url"):
-        configure.check_value({}, ("wallbox", "url"), "http://10.0.0.5")
+        document.check_value({}, ("wallbox", "url"), "http://10.0.0.5")
 
 
 # -- probes ------------------------------------------------------------------------------------------------
@@ -256,3 +256,28 @@ def test_a_cancelled_session_writes_nothing(tmp_path, sim, capsys, ending):
     assert configure.run(args_for(path), owner.prompter()) == 1
     assert f"{path} was not changed" in capsys.readouterr().out
     assert not path.exists()
+
+
+def test_broken_yaml_is_an_error_without_questions_and_a_fresh_start_with_them(tmp_path, sim, capsys):
+    path = tmp_path / "config.yaml"
+    path.write_text("wallbox: [url: \n")
+    assert configure.main(["--config", str(path), "--non-interactive", "--set", "wallbox.url=10.0.0.5"]) == 2
+    assert "is not valid YAML" in capsys.readouterr().err
+    assert path.read_text() == "wallbox: [url: \n"
+
+    owner = Owner([("Search", "n"), ("Quasar address", f"127.0.0.1:{sim.modbus_port}")]
+                  + rest_of_session(f"127.0.0.1:{sim.http_port}") + [("Write", "y")])
+    assert configure.run(args_for(path), owner.prompter()) == 0
+    assert "is not valid YAML; starting from the defaults" in owner.out.getvalue()
+    assert yaml.safe_load(path.read_text())["wallbox"]["url"] == f"127.0.0.1:{sim.modbus_port}"
+    assert path.with_name("config.yaml.bak").read_text() == "wallbox: [url: \n"
+
+
+def test_a_problem_set_up_does_not_ask_about_stops_before_the_first_question(tmp_path, capsys):
+    path = tmp_path / "config.yaml"
+    path.write_text("timezone: Mars/Base\n")
+    owner = Owner([])
+    assert configure.run(args_for(path), owner.prompter()) == 2
+    assert "timezone: 'Mars/Base' is not a time zone name such as Europe/London (fix this in" in \
+        capsys.readouterr().err
+    assert "Search" not in owner.out.getvalue()

@@ -159,7 +159,7 @@ def format_table(found: Sequence[Found]) -> str:
 
 
 # -- the command --------------------------------------------------------------------------------------------
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (allowed 1..65535)")
     return int(text)
@@ -193,9 +193,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="network to scan, e.g. 192.168.1.0/24 (repeatable; default: this machine's /24s)")
     parser.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S, metavar="S",
                         help=f"connect timeout per address in seconds (default {DEFAULT_TIMEOUT_S})")
-    parser.add_argument("--modbus-port", type=_port, default=MODBUS_PORT, metavar="PORT",
+    parser.add_argument("--modbus-port", type=port_number, default=MODBUS_PORT, metavar="PORT",
                         help=f"Modbus TCP port of the Quasar (default {MODBUS_PORT})")
-    parser.add_argument("--http-port", type=_port, default=HTTP_PORT, metavar="PORT",
+    parser.add_argument("--http-port", type=port_number, default=HTTP_PORT, metavar="PORT",
                         help=f"HTTP port of the Shelly meters (default {HTTP_PORT})")
     parser.add_argument("--workers", type=_workers, default=DEFAULT_WORKERS, metavar="N",
                         help=f"addresses tried at once (default {DEFAULT_WORKERS})")
