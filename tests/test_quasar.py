@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 import pytest
 
-from evse_tui.clock import ManualClock
+from evse_tui.clock import ManualClock, ScaledClock
 from evse_tui.config.errors import ConfigError
 from evse_tui.control.states import charger_state_name
 from evse_tui.drivers.addresses import modbus_address
@@ -16,6 +17,16 @@ from evse_tui.drivers.quasar import QuasarCharger
 from evse_tui.simserve.modbus_server import ModbusServerThread, PlainRegisters
 
 PAUSED = 4
+
+
+@pytest.fixture(autouse=True)
+def _propagating_log():
+    """caplog listens at the root: undo another test's logging set-up that stops `evse_tui` propagating."""
+    logger = logging.getLogger("evse_tui")
+    saved = logger.propagate
+    logger.propagate = True
+    yield
+    logger.propagate = saved
 
 
 class CountingRegisters(PlainRegisters):
@@ -170,11 +181,7 @@ def test_missing_power_register_is_not_a_failure_and_is_asked_again_later(charge
 
 
 def test_poll_thread_calls_listener(bank, server):
-    from threading import Event
-
-    from evse_tui.clock import ScaledClock
-
-    polled = Event()
+    polled = threading.Event()
     quasar = QuasarCharger("127.0.0.1", server.port, ScaledClock(speed=50))
     try:
         quasar.start(polled.set)
