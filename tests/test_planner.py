@@ -232,7 +232,11 @@ def test_a_simulated_night_under_octgo_reaches_80_by_0730_in_the_cheap_hours(sch
             state = ControlState.DORMANT
         if override is not None:
             target_minutes.append(now)
-        kw = {ControlState.CHARGE: POWER_W / 1000, ControlState.DISCHARGE: -7.0, ControlState.LOAD_FOLLOW_DISCHARGE: -1.0}
+        kw = {
+            ControlState.CHARGE: POWER_W / 1000,
+            ControlState.DISCHARGE: -7.0,
+            ControlState.LOAD_FOLLOW_DISCHARGE: -1.0,
+        }
         true_soc = min(97.0, max(5.0, true_soc + kw.get(state, 0.0) / 60 / CAPACITY * 100))
         if now == at(11, 7, 29):
             soc_at_deadline = true_soc

@@ -24,7 +24,9 @@ MAX_HORIZON = timedelta(days=7)
 MIN_CAPACITY_SAMPLES = 3
 
 
-def battery_charge_power_w(max_charge_current: int, voltage: float = 230.0, efficiency: float = CHARGE_EFFICIENCY) -> float:
+def battery_charge_power_w(
+    max_charge_current: int, voltage: float = 230.0, efficiency: float = CHARGE_EFFICIENCY
+) -> float:
     """Power reaching the battery at the max charge current: current x voltage x efficiency."""
     return max_charge_current * voltage * efficiency
 
@@ -162,7 +164,8 @@ def plan_target(
 
     def plan(energy: float, slots: tuple[Slot, ...], cost: float | None, charge_now: bool, status: str) -> TargetPlan:
         headline = f"target {target_soc}%" if charge_now else f"target {target_soc}% by {by}"
-        return TargetPlan(target_soc, deadline, from_soc, energy, slots, cost, charge_now, status, f"{headline}: {status}")
+        message = f"{headline}: {status}"
+        return TargetPlan(target_soc, deadline, from_soc, energy, slots, cost, charge_now, status, message)
 
     if from_soc is None:
         return plan(0.0, (), None, False, "waiting for the car's SoC to plan")

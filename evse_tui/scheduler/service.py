@@ -15,6 +15,8 @@ At start, `catch_up` applies only the latest plain occurrence missed while the p
 logs all the others as missed (a missed conditional or windowed occurrence cannot be judged afterwards,
 so it is only logged). Windows still open at start are left to `due`.
 Finished one-time events stay listed for a week, then are forgotten.
+
+The SoC target (see `target.py`) lives in the same file and survives a restart.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ from evse_tui.scheduler import store
 from evse_tui.scheduler.events import (
     Firing,
     ScheduledEvent,
-    utc,
     ScheduleError,
     check_event,
     condition_text,
     describe_event,
     repeat_text,
+    utc,
 )
 from evse_tui.scheduler.planner import TargetPlan
 from evse_tui.scheduler.target import SocTarget, TargetKeeper
@@ -56,6 +58,8 @@ def _id_order(event_id: str) -> tuple[int, str]:
 
 
 class Scheduler:
+    """The schedule file's events and target, and the rules that fire and plan them."""
+
     def __init__(self, path: Path, tz: ZoneInfo, now: datetime | None = None) -> None:
         """Load `path`; a corrupt file is moved aside and `load_problem` says so.
 
@@ -102,7 +106,7 @@ class Scheduler:
         event = replace(event, last_fired=None, settled_through=None)
         self._events[event.id] = event
         self._changed()
-        log.info("schedule: added %s", self._line(event, now))
+        log.info("schedule: added %s", self._line(event))
         return event
 
     def edit(self, event_id: str, event: ScheduledEvent, now: datetime) -> ScheduledEvent:
@@ -115,7 +119,7 @@ class Scheduler:
             raise ScheduleError(f"{event.when:%Y-%m-%d %H:%M} is in the past")
         self._events[event_id] = event
         self._changed()
-        log.info("schedule: edited %s", self._line(event, now))
+        log.info("schedule: edited %s", self._line(event))
         return event
 
     def delete(self, event_id: str) -> None:
@@ -181,7 +185,8 @@ class Scheduler:
             if event.enabled and last_missed is not None and last_missed >= pending:
                 earlier = occ.count_between(event, pending, last_missed - _TICK, self.tz)
                 if earlier:
-                    messages.append(f"{event.id} {event.action.describe()}: {earlier} earlier occurrence(s) missed while stopped")
+                    what = f"{event.id} {event.action.describe()}"
+                    messages.append(f"{what}: {earlier} earlier occurrence(s) missed while stopped")
                 missed.append((last_missed, event))
             if open_window:
                 settled = occ.latest_occurrence(event, latest - _TICK, self.tz)
@@ -194,7 +199,8 @@ class Scheduler:
         for start, event in reversed(missed):
             if applied is None and not event.conditional:
                 self._events[event.id] = replace(self._events[event.id], last_fired=start)
-                applied = Firing(event.id, event.action, f"{describe_event(event, start)} (missed while stopped, applied now)")
+                description = f"{describe_event(event, start)} (missed while stopped, applied now)"
+                applied = Firing(event.id, event.action, description)
             else:
                 why = "its condition cannot be judged afterwards" if event.conditional else "a later event was applied"
                 messages.append(f"{describe_event(event, start)} missed while stopped ({why})")
@@ -354,7 +360,7 @@ class Scheduler:
             del self._events[event_id]
         return bool(gone)
 
-    def _line(self, event: ScheduledEvent, now: datetime) -> str:
+    def _line(self, event: ScheduledEvent) -> str:
         start = occ.pending_occurrence(event, self.tz)
         return describe_event(event, start or event.when)
 

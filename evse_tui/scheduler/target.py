@@ -88,7 +88,9 @@ class TargetKeeper:
     ) -> TargetPlan:
         check_target(soc, deadline, now, current_soc)
         if capacity_kwh <= 0 or charge_power_w <= 0:
-            raise ScheduleError(f"cannot plan with a capacity of {capacity_kwh} kWh and {charge_power_w} W of charge power")
+            raise ScheduleError(
+                f"cannot plan with a capacity of {capacity_kwh} kWh and {charge_power_w} W of charge power"
+            )
         self.state = SocTarget(soc, deadline.astimezone(now.tzinfo), now, current_soc, capacity_kwh, charge_power_w)
         plan = self._plan(now, tariff)
         if plan.charge_now:
@@ -133,9 +135,9 @@ class TargetKeeper:
             if not state.rushing:
                 self._update(rushing=True)
                 self._notify(plan.message)
-            return Decision(
-                ControlState.CHARGE, None, None, f"target {state.soc}% cannot be met by {when_text(state.deadline, now)}: charging at full power now"
-            )
+            by = when_text(state.deadline, now)
+            reason = f"target {state.soc}% cannot be met by {by}: charging at full power now"
+            return Decision(ControlState.CHARGE, None, None, reason)
         committed = state.committed_until
         if committed is not None and utc(now) < utc(committed):
             return Decision(ControlState.CHARGE, None, None, f"{label}: charging until {committed:%H:%M}")
@@ -143,9 +145,8 @@ class TargetKeeper:
         if slot is None:
             return None
         self._update(committed_until=slot.end)
-        return Decision(
-            ControlState.CHARGE, None, None, f"{label}: cheap slot {slot.start:%H:%M}-{slot.end:%H:%M} at {slot.import_p:g}p"
-        )
+        reason = f"{label}: cheap slot {slot.start:%H:%M}-{slot.end:%H:%M} at {slot.import_p:g}p"
+        return Decision(ControlState.CHARGE, None, None, reason)
 
     def forbids_discharge(self, now: datetime, soc: float | None) -> bool:
         state = self.state

@@ -79,7 +79,9 @@ def parse_time(text: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ScheduleError(f'"{text}" is not a time; write YYYY-MM-DDTHH:MM (e.g. 2025-03-10T16:00) or HH:MM') from None
+        raise ScheduleError(
+            f'"{text}" is not a time; write YYYY-MM-DDTHH:MM (e.g. 2025-03-10T16:00) or HH:MM'
+        ) from None
     if "T" not in text.upper():
         raise ScheduleError(f'"{text}" has no time of day; write YYYY-MM-DDTHH:MM (e.g. 2025-03-10T16:00)')
     if moment.tzinfo is not None:
@@ -121,7 +123,9 @@ def _parse_event(args: list[str], now: datetime, max_charge: int, max_discharge:
     try:
         action = parse_mode(args[1], max_charge, max_discharge)
     except CommandError as exc:
-        raise ScheduleError(f"{exc}; a schedule needs a mode word (e.g. charge, discharge, pause, cosy) or amps") from None
+        raise ScheduleError(
+            f"{exc}; a schedule needs a mode word (e.g. charge, discharge, pause, cosy) or amps"
+        ) from None
     found = _clauses(" ".join(args[2:]).lower())
     min_soc = None
     if "if" in found:
