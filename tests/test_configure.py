@@ -281,3 +281,20 @@ def test_a_problem_set_up_does_not_ask_about_stops_before_the_first_question(tmp
     assert "timezone: 'Mars/Base' is not a time zone name such as Europe/London (fix this in" in \
         capsys.readouterr().err
     assert "Search" not in owner.out.getvalue()
+
+
+def test_a_device_kept_without_an_answer_is_flagged_before_writing(tmp_path, sim):
+    path = tmp_path / "config.yaml"
+    steps = [("Search", "n"), ("Quasar address", f"127.0.0.1:{sim.modbus_port}")] + rest_of_session(
+        f"127.0.0.1:{sim.http_port}") + [("Write", "y")]
+    at = steps.index(("Secondary Shelly", ""))
+    steps[at:at + 1] = [("Secondary Shelly", "127.0.0.11"), ("Keep this address anyway", "y")]
+    steps.insert(steps.index(("Name for primary.2", "")) + 1, ("Name for secondary.1", "solar"))
+    steps.insert(steps.index(("Name for secondary.1", "solar")) + 1, ("Name for secondary.2", ""))
+    owner = Owner(steps)
+    assert configure.run(args_for(path), owner.prompter()) == 0
+    transcript = owner.out.getvalue()
+    assert "shelly.secondary_url: DID NOT ANSWER (kept anyway): no Shelly answering at http://127.0.0.11:80" in transcript
+    assert "shelly.primary_url: answered" in transcript
+    written = yaml.safe_load(path.read_text())["shelly"]
+    assert written["secondary_url"] == "127.0.0.11" and written["channels"] == {"secondary.1": "solar"}

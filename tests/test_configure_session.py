@@ -130,6 +130,9 @@ def test_full_session_writes_the_config_and_shows_what_each_device_said(tmp_path
     assert f"found: InfluxDB v2.7.11 at {influx.url} is healthy" in out
     assert "found: the token can write to bucket 'powerlog' of org 'home'" in out
     # secrets were typed without echo and never printed
+    assert f"wallbox.url: answered: Wallbox Quasar at {devices.modbus}" in out  # the recap before writing
+    assert f"shelly.secondary_url: answered: Shelly EM Gen1 at http://{devices.secondary}" in out
+    assert "influxdb.token: answered: the token can write" in out
     assert PASSWORD not in out and TOKEN not in out and wrong_token not in out
     assert influx.written == []  # the write check stores nothing
 
@@ -193,3 +196,18 @@ def test_second_session_offers_the_current_values_and_enter_keeps_them(tmp_path,
     backup = path.with_name("config.yaml.bak")
     assert backup.read_text() == original
     assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600 and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_ctrl_c_leaves_the_config_as_it_was(tmp_path):
+    child = spawn(tmp_path)
+    try:
+        child.expect(r"Search the local network.*\[y/N\]: ")
+        child.sendline("n")
+        child.expect(r"Quasar address.*: ")
+        child.sendintr()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 130
+    assert "Set-up interrupted; " in "".join(child.transcript)
+    assert not (tmp_path / "config").exists()

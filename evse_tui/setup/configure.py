@@ -98,6 +98,9 @@ def run(args: argparse.Namespace, prompter: Prompter | None = None) -> int:
     except SetupAborted as exc:
         print(f"Set-up ended ({exc}); {path} was not changed.")
         return 1
+    except KeyboardInterrupt:
+        print(f"\nSet-up interrupted; {path} was not changed.")
+        return 130
 
 
 def run_interactive(args: argparse.Namespace, path: Path, prompter: Prompter) -> int:
@@ -122,9 +125,4 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", metavar="PATH", help="data folder (default: EVSE_DATA_DIR or data/)")
     parser.add_argument("--config", metavar="PATH", help="config file (default: DATA/config/config.yaml)")
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print(f"\nSet-up interrupted; {config_path(args)} was not changed.")
-        return 130
+    return run(parser.parse_args(argv))

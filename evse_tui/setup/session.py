@@ -41,6 +41,7 @@ class Session:
         self.subnets = subnets
         self.found: list[discover.Found] = []
         self.readings: dict[str, float] = {}  # "primary.1" -> watts the probe read
+        self.checks: dict[str, ProbeResult] = {}  # what each kept device answered, for the recap
 
     def run(self) -> Config:
         self.offer_discovery()
@@ -87,6 +88,9 @@ class Session:
             if result.ok or self.p.yes_no("  Keep this address anyway?", False):
                 break
         put(self.raw, path, value)
+        self.checks.pop(".".join(path), None)
+        if value:
+            self.checks[".".join(path)] = result
         return value
 
     def show_picks(self, kind: str) -> list[str]:
@@ -176,6 +180,8 @@ class Session:
         enabled = self.p.yes_no("Send the readings to InfluxDB?", bool(get(self.raw, ("influxdb", "enabled"))))
         put(self.raw, ("influxdb", "enabled"), enabled)
         if not enabled:
+            self.checks.pop("influxdb.url", None)
+            self.checks.pop("influxdb.token", None)
             return
         url = self.ask_device(("influxdb", "url"), "InfluxDB URL, e.g. http://localhost:8086", probe_influx_health)
         while True:
@@ -187,6 +193,7 @@ class Session:
             result = probe_influx_write(url, get(self.raw, ("influxdb", "token")), org, bucket)
             self.p.say(f"  {'found' if result.ok else 'problem'}: {result.summary}")
             if result.ok or self.p.yes_no("  Keep these settings anyway?", False):
+                self.checks["influxdb.token"] = result
                 return
 
     def charging(self) -> None:
@@ -219,4 +226,11 @@ class Session:
                 continue
             for warning in warnings:
                 self.p.say(f"  note: {warning} (it is not written back)")
+            self.recap()
             return config
+
+    def recap(self) -> None:
+        """Before writing: which devices answered, and which were kept although they did not."""
+        self.p.say("\n== Devices ==")
+        for key, result in self.checks.items():
+            self.p.say(f"  {key}: {'answered' if result.ok else 'DID NOT ANSWER (kept anyway)'}: {result.summary}")
