@@ -247,3 +247,17 @@ def test_a_simulated_night_under_octgo_reaches_80_by_0730_in_the_cheap_hours(sch
     assert scheduler.target is None
     notices = scheduler.drain_notices()
     assert any("reached" in n for n in notices) and any("ended at the deadline" in n for n in notices)
+
+
+def test_voltage_wobble_does_not_rewrite_the_file_but_a_new_capacity_estimate_does(scheduler, octgo, monkeypatch):
+    from evse_tui.scheduler import service
+
+    scheduler.set_target(80, at(11, 7, 30), at(10, 18), 50, octgo, CAPACITY, POWER_W)
+    saves = []
+    monkeypatch.setattr(service.store, "save", lambda *a: saves.append(a))
+    for volts in (229, 233, 236, 231):
+        scheduler.target_decision(at(10, 20), 50, octgo, CAPACITY, battery_charge_power_w(32, volts))
+    assert saves == []
+    scheduler.target_decision(at(10, 20), 50, octgo, 50.0, POWER_W)
+    assert len(saves) == 1 and scheduler.target.capacity_kwh == 50.0
+    assert scheduler.target_view(at(10, 20), octgo).status.startswith("charge 00:30-02:46 (15.0 kWh")

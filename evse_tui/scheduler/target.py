@@ -28,6 +28,12 @@ from evse_tui.tariffs.base import Decision, Tariff
 log = logging.getLogger(__name__)
 
 REARM_BELOW = 2  # a reached target charges again only if the SoC falls this many % below it
+RESTATE_SHARE = 0.03  # capacity or charge power is re-recorded (and re-planned) when it moves this much
+
+
+def _moved(new: float, recorded: float) -> bool:
+    """True for a real change of an estimate, not the wobble of the mains voltage from second to second."""
+    return new > 0 and abs(new - recorded) > RESTATE_SHARE * recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +119,9 @@ class TargetKeeper:
     ) -> Decision | None:
         if not self._still_active(now, soc):
             return None
-        if capacity_kwh > 0 and charge_power_w > 0:
+        state = self.state
+        assert state is not None
+        if _moved(capacity_kwh, state.capacity_kwh) or _moved(charge_power_w, state.charge_power_w):
             self._update(capacity_kwh=capacity_kwh, charge_power_w=charge_power_w)
         state = self.state
         assert state is not None
