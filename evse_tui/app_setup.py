@@ -73,14 +73,16 @@ def _demo_devices(config: Config, clock: Clock, speed: float, seed: int, closers
         except ImportError:
             pass
         else:
-            servers = start_sim_servers(home, modbus_port=0, http_port=0, gen=1)
+            servers = start_sim_servers(home, modbus_port=0, http_port=0, gen=1, aux_http_port=0)
             closers.append(servers.close)
             cfg = Config(
                 wallbox=WallboxConfig(url=f"127.0.0.1:{servers.modbus_port}"),
                 shelly=ShellyConfig(
                     primary_url=f"127.0.0.1:{servers.http_port}",
+                    secondary_url=f"127.0.0.1:{servers.aux_http_port}",
                     grid=ChannelRef("primary", 1),
                     evse=ChannelRef("primary", 2),
+                    channels={"secondary.1": "heatpump", "secondary.2": "solar"},
                 ),
             )
             return make_charger(cfg.wallbox, clock), make_monitor(cfg.shelly, clock), cfg

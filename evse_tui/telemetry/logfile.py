@@ -110,10 +110,11 @@ def setup_logging(
         stream.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         stream.addFilter(redact)
         root.addHandler(stream)
-    # Keep chatty libraries out of the owner's console; their warnings still reach the file.
-    for name in ("pymodbus", "urllib3", "influxdb_client"):
+    # Keep chatty libraries out of the owner's console; their warnings still reach the file. pymodbus logs
+    # every timed-out request at ERROR; the Quasar driver reports failure streaks itself, once.
+    for name, level in (("pymodbus", logging.CRITICAL), ("urllib3", logging.WARNING), ("influxdb_client", logging.WARNING)):
         lib = logging.getLogger(name)
-        lib.setLevel(logging.WARNING)
+        lib.setLevel(level)
         lib.propagate = False
         lib.handlers = [file_handler]
     return tail
