@@ -81,6 +81,57 @@ def simulated_home(n: int) -> None:
         servers.close()
 
 
+def through_engine(n: int, speed: float = 50.0) -> None:
+    """A console mode line through the whole engine (parse, submit, decide, command) to the first write.
+
+    The simulated clock runs `speed` times faster so the change delays (up to 21.9 s) pass quickly between
+    commands; each command is sent only once the delay allows it, as the issue's target says.
+    """
+    import threading
+
+    from evse_tui.config.schema import ChannelRef, Config, ShellyConfig, WallboxConfig
+    from evse_tui.console import interpret
+    from evse_tui.control.modes import Mode, ModeCommand
+    from evse_tui.drivers.factory import make_charger, make_monitor
+    from evse_tui.engine.engine import Engine
+
+    clock = ScaledClock(speed)
+    servers = start_sim_servers(build_demo_home(clock), gen=1)
+    config = Config(
+        wallbox=WallboxConfig(url=f"127.0.0.1:{servers.modbus_port}"),
+        shelly=ShellyConfig(primary_url=f"127.0.0.1:{servers.http_port}", grid=ChannelRef("primary", 1), evse=ChannelRef("primary", 2)),
+    )
+    engine = Engine(config, make_charger(config.wallbox, clock), make_monitor(config.shelly, clock), clock, initial_mode=ModeCommand(Mode.PAUSE))
+    stop = threading.Event()
+    worker = threading.Thread(target=engine.run, args=(stop,), daemon=True)
+    worker.start()
+    words = (("10", 10), ("16", 16), ("-10", -10), ("-6", -6), ("p", 0))
+
+    def line(word: str) -> Callable[[], object]:
+        def send() -> None:
+            action = interpret(word, clock.now(), engine.snapshot, 32, 32)
+            engine.submit(action.command)
+
+        return send
+
+    def ready(next_amps: int) -> None:
+        """Wait until the charger has settled and the delay allows this very change."""
+        while engine.target != engine.commanded or clock.monotonic() < engine.gate.allowed_at(engine.commanded, next_amps) + 0.5:
+            time.sleep(0.01)
+
+    try:
+        seconds = []
+        for i in range(n):
+            word, amps = words[i % len(words)]
+            ready(amps)
+            seconds.append(servers.recorder.time_to_first_write(line(word)))
+        report("console line -> engine -> first Modbus write", seconds)
+    finally:
+        stop.set()
+        worker.join(5)
+        servers.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=300, help="commands per scenario (default 300)")
@@ -89,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     plain_server(SystemClock(), args.commands, "plain registers, polls at 1 Hz")
     plain_server(ScaledClock(50), args.commands, "plain registers, polls at 50 Hz, spread commands", 0.02)
     simulated_home(args.commands)
+    through_engine(min(args.commands, 100))
     return 0
 
 
