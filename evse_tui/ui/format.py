@@ -110,8 +110,8 @@ def spark_rows(
     """
     cols = buckets(values, width)
     top = scale if scale else max((abs(v) for v in cols), default=0.0)
-    lines = [Text(" " * (width - len(cols))) for _ in range(rows)]
     eighths = rows * 8
+    cells: list[list[tuple[str, str]]] = [[(" ", "")] * (width - len(cols)) for _ in range(rows)]
     for value in cols:
         level = 0 if top <= 0 else round(min(abs(value), top) / top * eighths)
         if level == 0 and abs(value) >= 1:
@@ -119,26 +119,34 @@ def spark_rows(
         style = positive if value > 0 else negative
         for row in range(rows):
             part = max(0, min(8, level - (rows - 1 - row) * 8))
-            lines[row].append(BLOCKS[part], style)
-    return lines
+            cells[row].append((BLOCKS[part], style if part else ""))
+    return [_runs(line) for line in cells]
+
+
+def _runs(cells: list[tuple[str, str]]) -> Text:
+    """One span per run of equal style: fewer escape codes down a slow link."""
+    text = Text()
+    run, run_style = "", None
+    for char, style in cells:
+        if style != run_style and run:
+            text.append(run, run_style or None)
+            run = ""
+        run += char
+        run_style = style
+    if run:
+        text.append(run, run_style or None)
+    return text
 
 
 def soc_gauge(soc: float | None, cap: int, width: int) -> Text:
     """ "█████████░░░░┃░░" with the charge cap marked; the fill colour warns when the car runs low."""
-    text = Text()
     if width <= 0:
-        return text
+        return Text()
     filled = 0 if soc is None else round(max(0.0, min(100.0, soc)) / 100 * width)
     mark = min(width - 1, round(cap / 100 * width))
     colour = "green" if soc is not None and soc > 25 else ("yellow" if soc is not None and soc > 10 else "red")
-    for col in range(width):
-        if col == mark:
-            text.append("┃", "bold")
-        elif col < filled:
-            text.append("█", colour)
-        else:
-            text.append("░", DIM)
-    return text
+    cells = [("┃", "bold") if col == mark else ("█", colour) if col < filled else ("░", DIM) for col in range(width)]
+    return _runs(cells)
 
 
 def mode_word(action: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from evse_tui.engine.snapshot import EventView, Snapshot
@@ -15,6 +15,7 @@ from evse_tui.ui.widgets import (
     HeaderBar,
     KeyBar,
     LogPanel,
+    PowerChart,
     PowerPanel,
     SchedulePanel,
     TodayPanel,
@@ -33,9 +34,10 @@ class MainScreen(Screen):
         yield HeaderBar(id="header")
         yield TroubleBanner(id="banner")
         with Horizontal(id="top"):
-            power = PowerPanel(id="power", classes="panel")
-            power.border_title = "Power"
-            yield power
+            with Vertical(id="power", classes="panel") as power:
+                power.border_title = "Power"
+                yield PowerPanel(id="power-now")
+                yield PowerChart(id="power-chart")
             battery = BatteryPanel(id="battery", classes="panel")
             battery.border_title = "Car"
             yield battery
@@ -72,6 +74,7 @@ class MainScreen(Screen):
         self.query_one(HeaderBar).show(snap, quiet_s, note)
         self.query_one(TroubleBanner).show(troubles)
         self.query_one(PowerPanel).show(snap)
+        self.query_one(PowerChart).show(snap)
         self.query_one(BatteryPanel).show(snap)
         self.query_one(TodayPanel).show(snap)
         self.query_one(SchedulePanel).show(snap)

@@ -4,7 +4,7 @@ from evse_tui.ui.widgets.battery import BatteryPanel
 from evse_tui.ui.widgets.header import HeaderBar, TroubleBanner
 from evse_tui.ui.widgets.keybar import KeyBar
 from evse_tui.ui.widgets.log import LogPanel
-from evse_tui.ui.widgets.power import PowerPanel
+from evse_tui.ui.widgets.power import PowerChart, PowerPanel
 from evse_tui.ui.widgets.schedule import SchedulePanel
 from evse_tui.ui.widgets.today import TodayPanel
 
@@ -13,6 +13,7 @@ __all__ = [
     "HeaderBar",
     "KeyBar",
     "LogPanel",
+    "PowerChart",
     "PowerPanel",
     "SchedulePanel",
     "TodayPanel",

@@ -1,11 +1,12 @@
-"""A panel that draws one part of a snapshot at its current size, and asks for a redraw only when
-what it shows has changed (a slow SSH link then carries only the lines that moved)."""
+"""A panel that draws one part of a snapshot at its current size and repaints only the lines that
+changed, so a slow SSH link carries a countdown's digits rather than the whole panel each second."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.text import Text
+from textual.geometry import Region, Size
 from textual.widget import Widget
 
 from evse_tui.engine.snapshot import Snapshot
@@ -18,13 +19,27 @@ class SnapshotPanel(Widget):
         super().__init__(id=id, classes=classes)
         self.snapshot: Snapshot | None = None
         self._key: Any = None
+        self._shown: list[Text] = []
+        self._shown_size: Size | None = None
 
     def show(self, snap: Snapshot) -> None:
         self.snapshot = snap
         key = self.view_key(snap)
-        if key != self._key:
-            self._key = key
+        if key == self._key:
+            return
+        self._key = key
+        size = self.content_size
+        if not self.is_mounted or size != self._shown_size or size.width <= 0:
             self.refresh()
+            return
+        new = self._fit(snap, size)
+        old = self._shown
+        if len(new) != len(old):
+            self.refresh()
+            return
+        changed = [y for y, (a, b) in enumerate(zip(old, new)) if a != b]
+        if changed:
+            self.refresh(*(Region(0, y, size.width, 1) for y in changed))
 
     def view_key(self, snap: Snapshot) -> Any:
         return snap
@@ -32,16 +47,20 @@ class SnapshotPanel(Widget):
     def lines(self, snap: Snapshot, width: int, height: int) -> list[Text]:
         raise NotImplementedError
 
-    def render(self) -> Text:
-        snap = self.snapshot
-        width, height = self.content_size.width, self.content_size.height
-        if snap is None or width <= 0 or height <= 0:
-            return Text("")
-        lines = self.lines(snap, width, height)[:height]
+    def _fit(self, snap: Snapshot, size: Size) -> list[Text]:
+        lines = self.lines(snap, size.width, size.height)[: size.height]
         for line in lines:
             line.no_wrap = True
-            line.truncate(width, overflow="ellipsis")
-        return Text("\n").join(lines)
+            line.truncate(size.width, overflow="ellipsis")
+        return lines
+
+    def render(self) -> Text:
+        snap = self.snapshot
+        size = self.content_size
+        if snap is None or size.width <= 0 or size.height <= 0:
+            return Text("")
+        self._shown, self._shown_size = self._fit(snap, size), size
+        return Text("\n").join(self._shown)
 
 
 def row(label: str, value: Text | str, width: int = 6) -> Text:

@@ -30,47 +30,69 @@ def _scale(top: float) -> str:
     return f"{top / 1000:.1f}k" if top >= 1000 else f"{top:.0f}"
 
 
+def _value_lines(snap: Snapshot) -> list[Text]:
+    home = snap.home_w
+    home_words = "" if home is None else (" demand" if home >= 0 else " surplus")
+    lines = [
+        row("Grid", Text.assemble((watts(snap.grid_w), grid_style(snap.grid_w)), f" {grid_words(snap.grid_w)}")),
+        row("EVSE", Text.assemble((watts(snap.evse_w), evse_style(snap.evse_w)), f" {evse_words(snap.evse_w)}")),
+        row("Home", Text.assemble((watts(home), "bold"), home_words)),
+    ]
+    if snap.aux:
+        aux = Text()
+        for i, channel in enumerate(snap.aux):
+            if i:
+                aux.append(" · ", "dim")
+            aux.append(f"{channel.name} ", "dim")
+            aux.append(watts(channel.power_w).strip())
+        lines.append(aux)
+    volts = Text("—" if snap.voltage is None else f"{snap.voltage:.1f} V")
+    if snap.grid_pf is not None:
+        volts.append(f"  pf {snap.grid_pf:.2f}", "dim")
+    lines.append(row("Volts", volts))
+    return lines
+
+
 class PowerPanel(SnapshotPanel):
     """Signed watts with words and colours, so import/export and charge/discharge read at a glance."""
 
+    DEFAULT_CSS = """
+    PowerPanel { height: auto; }
+    """
+
+    def show(self, snap: Snapshot) -> None:
+        rows_before = len(_value_lines(self.snapshot)) if self.snapshot is not None else None
+        super().show(snap)
+        if rows_before != len(_value_lines(snap)):
+            self.refresh(layout=True)  # a channel came or went: the chart below gets the rest
+
     def view_key(self, snap: Snapshot) -> Any:
-        last = snap.history[-1].time if snap.history else None
-        return (snap.grid_w, snap.evse_w, snap.home_w, snap.aux, snap.voltage, snap.grid_pf, last, len(snap.history))
+        return tuple(line.plain for line in _value_lines(snap))  # what is shown, not the raw floats
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[override]
+        return len(_value_lines(self.snapshot)) if self.snapshot is not None else 5
 
     def lines(self, snap: Snapshot, width: int, height: int) -> list[Text]:
-        home = snap.home_w
-        home_words = "" if home is None else (" demand" if home >= 0 else " surplus")
-        info = [
-            row("Grid", Text.assemble((watts(snap.grid_w), grid_style(snap.grid_w)), f" {grid_words(snap.grid_w)}")),
-            row("EVSE", Text.assemble((watts(snap.evse_w), evse_style(snap.evse_w)), f" {evse_words(snap.evse_w)}")),
-            row("Home", Text.assemble((watts(home), "bold"), home_words)),
-        ]
-        extra = []
-        if snap.aux:
-            aux = Text()
-            for i, channel in enumerate(snap.aux):
-                if i:
-                    aux.append(" · ", "dim")
-                aux.append(f"{channel.name} ", "dim")
-                aux.append(watts(channel.power_w).strip())
-            extra.append(aux)
-        volts = Text("—" if snap.voltage is None else f"{snap.voltage:.1f} V", style="")
-        if snap.grid_pf is not None:
-            volts.append(f"  pf {snap.grid_pf:.2f}", "dim")
-        extra.append(row("Volts", volts))
-        chart_rows = 0
-        if height - len(info) >= 2:
-            room = height - len(info) - len(extra)
-            if room < 2:
-                extra = extra[: max(0, height - len(info) - 2)]
-                room = height - len(info) - len(extra)
-            chart_rows = max(1, room // 2)
-        out = info + extra
-        if chart_rows:
-            out += self._charts(snap, width, chart_rows)
-        return out
+        return _value_lines(snap)
 
-    def _charts(self, snap: Snapshot, width: int, rows: int) -> list[Text]:
+
+class PowerChart(SnapshotPanel):
+    """Grid and EVSE power over the last 5 minutes; redrawn when a new column's worth has arrived
+    (every 10 s), not on every reading, to keep a slow link quiet."""
+
+    REDRAW_S = 10
+
+    DEFAULT_CSS = """
+    PowerChart { height: 1fr; min-height: 2; }
+    """
+
+    def view_key(self, snap: Snapshot) -> Any:
+        if not snap.history:
+            return None
+        return int(snap.history[-1].time // self.REDRAW_S)
+
+    def lines(self, snap: Snapshot, width: int, height: int) -> list[Text]:
+        rows = max(1, height // 2)
         since = snap.time.timestamp() - CHART_SECONDS
         points = [p for p in snap.history if p.time >= since]
         chart_w = max(0, width - 11)

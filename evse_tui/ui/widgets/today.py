@@ -13,9 +13,7 @@ from evse_tui.ui.widgets.base import SnapshotPanel, row
 
 class TodayPanel(SnapshotPanel):
     def view_key(self, snap: Snapshot) -> Any:
-        t = snap.today
-        return (round(t.import_wh), round(t.export_wh), round(t.cost_p, 1), round(t.credit_p, 1),
-                round(t.evse_charged_wh), round(t.evse_discharged_wh), snap.next_event)
+        return tuple(line.plain for line in self.lines(snap, 0, 0))  # what is shown, not the raw floats
 
     def lines(self, snap: Snapshot, width: int, height: int) -> list[Text]:
         t = snap.today
