@@ -14,7 +14,18 @@ from evse_tui.paths import resolve_data_dir
 PROG = "evse-tui"
 
 
-def build_parser() -> argparse.ArgumentParser:
+SUBCOMMANDS = {
+    "plan": ("evse_tui.tariffs.plan", "show what a tariff strategy would do for a SoC"),
+    "sim-devices": ("evse_tui.simserve.cli", "serve the simulated charger and meter on 127.0.0.1"),
+    "export-influx": ("evse_tui.telemetry.influx_export", "export InfluxDB days to data/backup/influxdb"),
+    "configure": ("evse_tui.setup.configure", "guided set-up of config.yaml"),
+    "discover": ("evse_tui.setup.discover", "find Quasar and Shelly devices on the local network"),
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; a subcommand's own arguments (and its imports) are loaded only when it is named,
+    so the controller itself starts lean (a Raspberry Pi has little memory to spare)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Run a home's bidirectional EV charger (Wallbox Quasar) from Shelly EM readings.",
@@ -27,18 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", help="config file (default: DATA/config/config.yaml)")
     parser.add_argument("--duration", type=float, metavar="S", help="stop cleanly after S (clock) seconds")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    plan = sub.add_parser("plan", help="show what a tariff strategy would do for a SoC")
-    from evse_tui.tariffs import plan as plan_cmd
-
-    plan_cmd.add_arguments(plan)
-    sim = sub.add_parser("sim-devices", help="serve the simulated charger and meter on 127.0.0.1")
-    _optional_arguments(sim, "evse_tui.simserve.cli")
-    export = sub.add_parser("export-influx", help="export InfluxDB days to data/backup/influxdb")
-    _optional_arguments(export, "evse_tui.telemetry.influx_export")
-    configure = sub.add_parser("configure", help="guided set-up of config.yaml")
-    _optional_arguments(configure, "evse_tui.setup.configure")
-    discover = sub.add_parser("discover", help="find Quasar and Shelly devices on the local network")
-    _optional_arguments(discover, "evse_tui.setup.discover")
+    named = set(sys.argv[1:] if argv is None else argv)
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        subparser = sub.add_parser(name, help=help_text)
+        if name in named:
+            _optional_arguments(subparser, module)
     return parser
 
 
@@ -57,7 +61,7 @@ def fail(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if getattr(args, "unavailable", None):
         return fail(f"{args.command} is not available in this installation ({args.unavailable} missing)")
@@ -71,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `evse-tui plan ... | head`: the reader left, which is fine
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _load_owner_config(args: argparse.Namespace):
