@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
 
 EVSE_TUI = Path(sys.executable).with_name("evse-tui")
@@ -91,6 +92,11 @@ def test_demo_in_tmux_charges_on_c_and_quits_cleanly(tmux, tmp_path):
     tmux.run("resize-window", "-t", "evse", "-x", "80", "-y", "24")
     tmux.wait(lambda: "q quit" in tmux.screen(), 10, "a redraw at 80x24")
 
+    tmux.keys("C-c")  # Ctrl+C asks the same question as q
+    tmux.wait(lambda: "Quit evse-tui?" in tmux.screen(), 10, "the quit question after Ctrl+C")
+    tmux.keys("n")
+    tmux.wait(lambda: "Quit evse-tui?" not in tmux.screen(), 10, "the question to go")
+
     tmux.keys("q")
     tmux.wait(lambda: "Quit evse-tui?" in tmux.screen(), 10, "the quit question")
     tmux.keys("y")
@@ -99,3 +105,41 @@ def test_demo_in_tmux_charges_on_c_and_quits_cleanly(tmux, tmp_path):
     log = (data / "demo" / "logs" / "evse.log").read_text()
     assert EXIT_LINE in log
     assert "Traceback" not in log
+
+
+def pane_program_pid(tmux: Tmux) -> int:
+    """The evse-tui process under the pane's shell."""
+    shell = tmux.run("display-message", "-p", "-t", "evse", "#{pane_pid}").stdout.strip()
+    children = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
+    assert children, "evse-tui is not running in the pane"
+    return int(children[0])
+
+
+def test_detach_and_reattach_keep_it_running_and_sigterm_stops_it_cleanly(tmux, tmp_path):
+    data = tmp_path / "data"
+    rc_file = tmp_path / "rc"
+    command = f"TERM=screen {EVSE_TUI} --demo --data-dir {data}; echo $? > {rc_file}"
+    tmux.run("new-session", "-d", "-s", "evse", "-x", "80", "-y", "24", command)
+    tmux.wait(lambda: "SMART · COSY" in tmux.header(), 20, "the first frame")
+
+    for size in ((30, 100), (24, 80)):  # attach from a terminal of another size, then detach
+        client = pexpect.spawn(
+            "tmux", ["-u", "-L", tmux.socket, "attach", "-t", "evse"], dimensions=size,
+            env={**os.environ, "TERM": "xterm-256color", "LANG": "C.UTF-8"}, timeout=10,
+        )
+        rows = size[0] - 1  # tmux's status line takes one row of the client
+        tmux.wait(lambda: len(tmux.screen().splitlines()) == rows, 10, f"a redraw at {size}")
+        tmux.wait(lambda: "q quit" in tmux.screen(), 10, "the keys after the resize")
+        client.send("\x02d")  # the tmux prefix, then d: detach
+        client.expect(pexpect.EOF)
+        client.close()
+        assert tmux.alive()
+        clock = tmux.header()[-10:]
+        tmux.wait(lambda: tmux.header()[-10:] != clock, 5, "the clock to keep moving while detached")
+
+    os.kill(pane_program_pid(tmux), 15)  # SIGTERM: no question, the charger is stopped first
+    tmux.wait(lambda: rc_file.exists(), 15, "the program to exit")
+    assert rc_file.read_text().strip() == "0"
+    log = (data / "demo" / "logs" / "evse.log").read_text()
+    assert "signal SIGTERM: stopping" in log
+    assert EXIT_LINE in log

@@ -15,7 +15,7 @@ from evse_tui.scheduler.words import parse_schedule_command
 from evse_tui.ui.bridge import SnapshotMailbox
 from evse_tui.control.states import ControlState
 from evse_tui.ui.format import buckets, mode_word, money, seconds, soc_gauge, spark_rows, state_words, watts
-from evse_tui.ui.forms import FORM, EventFields, FormErrors, event_from_fields, fields_from_view, target_from_fields
+from evse_tui.ui.forms import EventFields, FormErrors, event_from_fields, fields_from_view, target_from_fields
 from evse_tui.ui.trouble import troubles
 from evse_tui.ui.widgets.keybar import key_items, pack
 

@@ -420,7 +420,7 @@ def test_troubles_show_in_the_banner_and_notify_once():
         meter_age_s=23.0,
         meter_stale=True,
         failsafe="meter reading 23 s old: holding the charger at 0 A until fresh readings return",
-        warnings=("InfluxDB unreachable since 17:00 (12 points buffered)",),
+        warnings=("InfluxDB unreachable since 17:00 (12 points buffered)", "config: unknown key [wallbox] colour"),
     )
 
     async def scenario():
@@ -431,17 +431,28 @@ def test_troubles_show_in_the_banner_and_notify_once():
             assert "COMMS FAILURE — the charger stopped answering" in text
             assert "FAIL-SAFE PAUSE" in text
             assert "METER STALE — last reading 23 s old" in text
-            assert "InfluxDB unreachable" in text
-            assert len(app._notifications) == 4
-            app.show(fixed_snapshot(**{**trouble, "meter_age_s": 24.0,
-                                       "warnings": ("InfluxDB unreachable since 17:00 (13 points buffered)",)}))
+            assert "and 2 more: InfluxDB unreachable" in text  # four lines at most; the panels stay
+            assert len(app._notifications) == 5
+            app.show(fixed_snapshot(**{**trouble, "meter_age_s": 24.0, "warnings": (
+                "InfluxDB unreachable since 17:00 (13 points buffered)", "config: unknown key [wallbox] colour")}))
             await pilot.pause()
             assert "24 s old" in screen_text(app)
-            assert len(app._notifications) == 4  # same troubles: no new notification
+            assert len(app._notifications) == 5  # same troubles: no new notification
             app.show(fixed_snapshot())
             await pilot.pause()
             assert "COMMS FAILURE" not in screen_text(app)
             assert "Traceback" not in screen_text(app)
+
+    run(scenario)
+
+
+def test_brackets_in_a_warning_are_text_not_markup():
+    async def scenario():
+        app = EvseApp(snapshot=fixed_snapshot(warnings=("config: unknown key [wallbox] colour [/]",)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "config: unknown key [wallbox] colour [/]" in screen_text(app)
+            assert [n.message for n in app._notifications] == ["config: unknown key [wallbox] colour [/]"]
 
     run(scenario)
 
@@ -455,7 +466,7 @@ def test_snapshots_from_the_engine_thread_are_coalesced_to_the_newest(engine):
             await pilot.pause()
             rendered = []
             original = app.show
-            app.show = lambda snap, quiet_s=0.0: (rendered.append(snap), original(snap, quiet_s))
+            app.show = lambda snap, quiet_s=0.0, fresh=True: (rendered.append(snap), original(snap, quiet_s, fresh=fresh))
             newest = None
             for i in range(20):
                 newest = fixed_snapshot(grid_w=float(i))

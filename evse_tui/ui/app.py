@@ -13,32 +13,19 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable
-from concurrent.futures import Future
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from evse_tui.control.modes import CommandError, Mode, ModeCommand, parse_mode
-from evse_tui.engine import commands as c
 from evse_tui.engine.snapshot import Snapshot
-from evse_tui.tariffs.registry import tariff_from_config, tariff_names
-from evse_tui.ui.bridge import CommandAnswered, EngineFailed, ExitRequested, SnapshotMailbox, SnapshotReady
-from evse_tui.ui.forms import EventFields, fields_from_view, target_fields
-from evse_tui.ui.keys import KEYS
+from evse_tui.ui.actions import OwnerCommands
+from evse_tui.ui.bridge import EngineFailed, ExitRequested, SnapshotMailbox, SnapshotReady
 from evse_tui.ui.main_screen import MainScreen
-from evse_tui.ui.screens import (
-    ConfirmScreen,
-    EventFormScreen,
-    FixedCurrentScreen,
-    HelpScreen,
-    TariffScreen,
-    TargetScreen,
-)
+from evse_tui.ui.screens import ConfirmScreen
 from evse_tui.ui.trouble import Trouble, troubles
 
 if TYPE_CHECKING:
@@ -49,7 +36,6 @@ log = logging.getLogger("evse_tui.ui")
 
 MIN_REDRAW_S = 0.25  # at most four redraws a second; readings arrive at 1 Hz
 EXIT_WITHIN_S = 5.0
-ANSWER_WITHIN_S = 10.0
 RESTART_AFTER_S = 2.0
 QUIET_AFTER_S = 2.0
 QUIT_TEXT = (
@@ -58,7 +44,7 @@ QUIT_TEXT = (
 )
 
 
-class EvseApp(App[int]):
+class EvseApp(OwnerCommands, App[int]):
     """`engine` runs in a worker unless `run_engine` is False; `snapshot` alone renders a fixed picture."""
 
     CSS_PATH = "app.tcss"
@@ -102,6 +88,11 @@ class EvseApp(App[int]):
         self._note = ""
         self._signals: list[int] = []
         self._started = self._clock_mono()
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Messages here carry device errors and owner input: never read them as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ----- start and render -------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -153,9 +144,9 @@ class EvseApp(App[int]):
         if snap is not None:
             self.show(snap)
 
-    def show(self, snap: Snapshot, quiet_s: float = 0.0) -> None:
-        """Render `snap`; `quiet_s` > 0 re-renders an old one whose ages have grown since it came."""
-        if quiet_s == 0.0:
+    def show(self, snap: Snapshot, quiet_s: float = 0.0, *, fresh: bool = True) -> None:
+        """Render `snap`. `fresh` False re-renders the current one (a note, or `quiet_s` seconds since it came)."""
+        if fresh:
             self.snapshot = snap
             self._received = self._clock_mono()
             self._ui_troubles.pop("engine", None)
@@ -168,7 +159,7 @@ class EvseApp(App[int]):
         """Once a second: if no snapshot came for a while, let the ages on screen keep counting."""
         quiet = self._clock_mono() - self._received
         if quiet >= QUIET_AFTER_S and not self._exiting:
-            self.show(self.snapshot, quiet_s=quiet)
+            self.show(self.snapshot, quiet_s=quiet, fresh=False)
 
     def _notify_new(self, found: list[Trouble], snap: Snapshot) -> None:
         kinds = {t.kind for t in found}
@@ -215,7 +206,7 @@ class EvseApp(App[int]):
         text = f"control loop stopped: {message.text}; restarting in {message.retry_s:.0f} s"
         self._ui_troubles["engine"] = Trouble("engine", text, "error")
         self.main.add_log_line(f"{datetime.now():%H:%M:%S} ERROR {text}")
-        self.show(self.snapshot, quiet_s=1e-9)
+        self.show(self.snapshot, fresh=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failure that escaped `_engine_loop` (it catches Exception): show it and start again."""
@@ -225,155 +216,6 @@ class EvseApp(App[int]):
         self.notify(f"control loop failed: {error!r}; restarting", severity="error")
         if not self._exiting and not self.stop_event.is_set():
             self.set_timer(RESTART_AFTER_S, self._start_engine)
-
-    # ----- commands ---------------------------------------------------------------------------
-    @property
-    def limits(self) -> tuple[int, int]:
-        if self.engine is None:
-            return 32, 32
-        wallbox = self.engine.config.wallbox
-        return wallbox.max_charge_current, wallbox.max_discharge_current
-
-    def send(self, command: c.Command) -> Future | None:
-        """Submit a command; a refusal comes back as a notification."""
-        if self._exiting:
-            return None
-        if self.engine is None:
-            self.notify("this screen shows a fixed snapshot: there is no engine to command", severity="warning")
-            return None
-        future = self.engine.submit(command)
-        future.add_done_callback(lambda f: self._answered(command, f))
-        return future
-
-    def _answered(self, command: c.Command, future: Future) -> None:
-        try:
-            result = future.result()
-        except Exception as exc:
-            result = c.CommandResult(False, str(exc))
-        try:
-            self.post_message(CommandAnswered(command, result))
-        except RuntimeError:
-            pass
-
-    def on_command_answered(self, message: CommandAnswered) -> None:
-        result = message.result
-        if not result.ok:
-            self.notify(result.message, title="refused", severity="error", timeout=8)
-        elif not isinstance(message.command, c.SetMode):
-            self.notify(result.message, timeout=4)
-
-    async def ask(self, command: c.Command) -> c.CommandResult:
-        """Submit and wait for the engine's answer (the forms show a refusal inline)."""
-        if self.engine is None:
-            return c.CommandResult(False, "this screen shows a fixed snapshot: there is no engine to command")
-        future = self.engine.submit(command)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), ANSWER_WITHIN_S)
-        except asyncio.TimeoutError:
-            return c.CommandResult(False, f"the control loop did not answer within {ANSWER_WITHIN_S:.0f} s")
-
-    def action_mode(self, word: str) -> None:
-        try:
-            command = parse_mode(word, *self.limits)
-        except CommandError as exc:
-            self.notify(str(exc), title="refused", severity="error")
-            return
-        self.send(c.SetMode(command))
-
-    def action_smart_with(self, tariff: str) -> None:
-        self.send(c.SetMode(ModeCommand(Mode.SMART, tariff=tariff)))
-
-    def action_fixed_current(self) -> None:
-        def chosen(command: ModeCommand | None) -> None:
-            if command is not None:
-                self.send(c.SetMode(command))
-
-        self.push_screen(FixedCurrentScreen(*self.limits), chosen)
-
-    def tariff_choices(self) -> list[tuple[str, str]]:
-        now = self.now()
-        settings = self.engine.config.tariffs if self.engine is not None else {}
-        choices = []
-        for name in tariff_names():
-            try:
-                tariff = tariff_from_config(name, settings)
-                rates = tariff.rates_at(now)
-                about = f"{tariff.period_name(now)} now: {rates.import_p:.1f}p in · {rates.export_p:.1f}p out"
-            except Exception as exc:  # a tariff that cannot be built is still listed, with why
-                about = f"unavailable: {exc}"
-            choices.append((name, about))
-        return choices
-
-    def action_choose_tariff(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name:
-                self.action_smart_with(name)
-
-        self.push_screen(TariffScreen(self.tariff_choices(), self.snapshot.tariff), chosen)
-
-    def action_add_event(self) -> None:
-        start = (self.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-        fields = EventFields(when=f"{start:%Y-%m-%d %H:%M}", mode="")
-        self.push_screen(EventFormScreen(self.ask, self.now, *self.limits, fields))
-
-    def _selected_or_say(self):
-        view = self.main.selected_event()
-        if view is None:
-            self.notify("no event selected: the schedule is empty (a adds one)", severity="warning")
-        return view
-
-    def action_edit_event(self) -> None:
-        view = self._selected_or_say()
-        if view is not None:
-            self.push_screen(EventFormScreen(self.ask, self.now, *self.limits, fields_from_view(view), view.id))
-
-    def action_delete_event(self) -> None:
-        view = self._selected_or_say()
-        if view is None:
-            return
-        when = "no further occurrence" if view.when is None else f"{view.when:%a %d %b %H:%M}"
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.send(c.DeleteEvent(view.id))
-
-        body = f"{view.id}: {view.action} at {when} {view.condition} {view.repeat}".strip()
-        self.push_screen(ConfirmScreen(f"Delete scheduled event {view.id}?", body, "Delete", "Keep"), answer)
-
-    def action_toggle_event(self) -> None:
-        view = self._selected_or_say()
-        if view is not None:
-            self.send(c.ToggleEvent(view.id))
-
-    def action_set_target(self) -> None:
-        target = self.snapshot.target
-        about = "No target set." if target is None else f"Now: {target.soc}% by {target.deadline:%a %H:%M}: {target.status}"
-        self.push_screen(TargetScreen(self.ask, self.now, lambda: self.snapshot.soc, target_fields(target), about))
-
-    def action_cancel_target(self) -> None:
-        self.send(c.CancelTarget())
-
-    def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Ctrl+P: every command by name (the keys' table, each tariff, cancelling a target)."""
-        for key in KEYS:
-            yield SystemCommand(f"{key.title} ({key.shown})", key.help, self._runner(key.action))
-        for name in tariff_names():
-            yield SystemCommand(f"Smart with {name}", f"select {name} and enter SMART", self._runner(f"smart_with('{name}')"))
-        yield SystemCommand("Cancel the SoC target", "forget the target; the mode decides again", self.action_cancel_target)
-        for command in super().get_system_commands(screen):
-            if command.title.lower().startswith("quit"):
-                continue  # ours above stops the charger first
-            yield command
-
-    def _runner(self, action: str):
-        async def run() -> None:
-            await self.run_action(action)
-
-        return run
 
     # ----- leaving ----------------------------------------------------------------------------
     def action_request_quit(self) -> None:
@@ -404,7 +246,7 @@ class EvseApp(App[int]):
         self._exiting = True
         log.info("quitting (%s): stopping the charger and handing control back", reason)
         self._note = "stopping the charger and handing control back…"
-        self.show(self.snapshot, quiet_s=1e-9)
+        self.show(self.snapshot, fresh=False)
         self.run_worker(self._exit_cleanly(), group="exit")
 
     async def _exit_cleanly(self) -> None:

@@ -51,8 +51,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title")
-            yield Static(self.body)
+            yield Static(self.title_text, classes="title", markup=False)
+            yield Static(self.body, markup=False)
             with Horizontal():
                 yes = Button(f"{self.yes} (y)", id="yes", variant="error", compact=True)
                 no = Button(f"{self.no} (n)", id="no", compact=True)

@@ -80,8 +80,8 @@ class EventFormScreen(ModalScreen[bool]):
                     field = Input(getattr(self.start, name), placeholder=placeholder, id=name, compact=True)
                     field.cursor_blink = False
                     yield field
-                yield Static("", id=f"{name}-error", classes="error -none")
-            yield Static("", id="form-error", classes="error -none")
+                yield Static("", id=f"{name}-error", classes="error -none", markup=False)
+            yield Static("", id="form-error", classes="error -none", markup=False)
             yield Static("Tab next box · Enter save · Esc cancel", classes="hint")
 
     def on_mount(self) -> None:

@@ -47,7 +47,7 @@ class FixedCurrentScreen(ModalScreen[ModeCommand | None]):
             field = Input(placeholder="e.g. 10 or -8", id="amps", compact=True)
             field.cursor_blink = False
             yield field
-            yield Static("", id="error", classes="error")
+            yield Static("", id="error", classes="error", markup=False)
             yield Static("Enter sets it · Esc cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

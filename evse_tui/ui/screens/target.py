@@ -56,7 +56,7 @@ class TargetScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("SoC target: reach N % by a time, charging when it is cheapest", classes="title")
-            yield Static(self.about, classes="now hint")
+            yield Static(self.about, classes="now hint", markup=False)
             for name, label, value, placeholder in (
                 ("soc", "Target %", self.start[0], "e.g. 80"),
                 ("deadline", "By", self.start[1], "HH:MM (next) or YYYY-MM-DD HH:MM"),
@@ -66,7 +66,7 @@ class TargetScreen(ModalScreen[bool]):
                     field = Input(value, placeholder=placeholder, id=name, compact=True)
                     field.cursor_blink = False
                     yield field
-                yield Static("", id=f"{name}-error", classes="error -none")
+                yield Static("", id=f"{name}-error", classes="error -none", markup=False)
             yield Static("Tab next box · Enter set · Esc cancel · the palette (^p) can cancel a target", classes="hint")
 
     def on_mount(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -39,7 +40,7 @@ class TariffScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static("Choose tariff (enters SMART)", classes="title")
             options = [
-                Option(f"{name:<6} {about}" + ("  (active)" if name == self.current else ""), id=name)
+                Option(Text(f"{name:<6} {about}" + ("  (active)" if name == self.current else "")), id=name)
                 for name, about in self.choices
             ]
             yield OptionList(*options, id="tariffs", compact=True)

@@ -100,7 +100,14 @@ class TroubleBanner(Widget):
         super().__init__(id=id)
         self.items: tuple[Trouble, ...] = ()
 
+    MAX_LINES = 4
+
     def show(self, items: list[Trouble]) -> None:
+        if len(items) > self.MAX_LINES:  # keep the panels on screen: fold the rest into one line
+            rest = items[self.MAX_LINES - 1 :]
+            worst = "error" if any(t.severity == "error" for t in rest) else "warning"
+            summary = Trouble("more", f"and {len(rest)} more: " + " · ".join(t.text for t in rest), worst)
+            items = items[: self.MAX_LINES - 1] + [summary]
         items_t = tuple(items)
         if items_t == self.items:
             return
