@@ -255,3 +255,33 @@ def test_shutdown_stops_the_charger_whatever_the_delay(clock):
     assert charger.amps[-1] == 32
     engine.shutdown()
     assert charger.amps[-1] == 0
+
+
+def test_a_control_loop_that_keeps_failing_stops_the_charger(clock):
+    import threading
+
+    engine, charger, monitor = make(clock, mode=Mode.CHARGE)
+    run(engine, clock, 25)
+    assert charger.amps[-1] == 32
+    broken = {"count": 0}
+
+    def broken_latest():
+        broken["count"] += 1
+        if broken["count"] > 12:
+            stop.set()
+        raise RuntimeError("a bug in a driver")
+
+    monitor.latest = broken_latest
+    stops_at: list[int] = []
+    original = charger.set_current
+
+    def recording(amps: int) -> None:
+        stops_at.append(broken["count"])
+        original(amps)
+
+    charger.set_current = recording
+    stop = threading.Event()
+    engine.run(stop)  # ManualClock: waits advance time instead of sleeping
+    assert stops_at[0] == 5  # stopped after five failing passes, long before the loop ended
+    assert charger.amps[-1] == 0
+    assert any("control loop error" in e for e in engine.snapshot.errors)

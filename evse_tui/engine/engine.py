@@ -47,6 +47,7 @@ IDLE_EVSE_W = 13.0
 NOMINAL_VOLTAGE = 240.0
 CHARGE_EFFICIENCY = 0.9
 CHARGE_LOOKAHEAD_S = 35.0
+LOOP_FAILURES_BEFORE_STOP = 5
 METER_MODES = (Mode.SMART, Mode.SOLAR, Mode.POWER_HOME, Mode.BALANCE)
 
 
@@ -183,13 +184,18 @@ class Engine:
         self.monitor.start(self.wake)
         stop_waker = threading.Thread(target=lambda: (stop.wait(), self._wake.set()), daemon=True)
         stop_waker.start()
+        failures = 0
         try:
             while not stop.is_set():
                 try:
                     wake_at = self.step()
+                    failures = 0
                 except Exception as exc:  # a bug must not leave the charger unattended: log, show, go on
+                    failures += 1
                     log.exception("control loop error: %s", exc)
                     self._errors.append(f"control loop error: {exc}")
+                    if failures == LOOP_FAILURES_BEFORE_STOP:
+                        self._safety_stop(f"the control loop failed {failures} times in a row")
                     wake_at = self.clock.monotonic() + 1.0
                 timeout = wake_at - self.clock.monotonic()
                 if timeout > 0:
@@ -675,6 +681,16 @@ class Engine:
     def save(self) -> None:
         if self.store is not None:
             self.store.save(self.saved_state(), self.history)
+
+    def _safety_stop(self, why: str) -> None:
+        """Stop the charger when control itself cannot be trusted; the loop keeps trying to recover."""
+        try:
+            self.charger.set_current(0)
+            log.error("SAFETY STOP: %s; charger stopped (0 A)", why)
+        except ChargerError as exc:
+            log.error("SAFETY STOP: %s; could not stop the charger: %s", why, exc)
+        self.commanded = 0
+        self._commanded_known = False  # re-command once control recovers
 
     def shutdown(self) -> None:
         """Stop the charger and hand control back (whatever the change delay says), save, close."""
