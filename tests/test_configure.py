@@ -298,3 +298,12 @@ def test_a_device_kept_without_an_answer_is_flagged_before_writing(tmp_path, sim
     assert "shelly.primary_url: answered" in transcript
     written = yaml.safe_load(path.read_text())["shelly"]
     assert written["secondary_url"] == "127.0.0.11" and written["channels"] == {"secondary.1": "solar"}
+
+
+def test_the_data_folder_flag_puts_the_file_in_its_config_folder(tmp_path, capsys):
+    status = cli.main(["--data-dir", str(tmp_path / "data"), "configure", "--non-interactive",
+                       "--set", "wallbox.url=10.0.0.5"])
+    assert status == 0, capsys.readouterr().err
+    path = tmp_path / "data" / "config" / "config.yaml"
+    assert yaml.safe_load(path.read_text())["wallbox"]["url"] == "10.0.0.5"
+    assert mode(path) == 0o600 and mode(path.parent) == 0o700
