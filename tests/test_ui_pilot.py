@@ -17,6 +17,7 @@ from evse_tui.control.modes import Mode, ModeCommand
 from evse_tui.engine import commands as c
 from evse_tui.ui.app import EvseApp
 from evse_tui.ui.main_screen import MainScreen
+from evse_tui.ui.widgets import SchedulePanel
 from evse_tui.ui.screens import ConfirmScreen, EventFormScreen, FixedCurrentScreen, HelpScreen, TariffScreen, TargetScreen
 from textual.widgets import Input
 
@@ -185,6 +186,7 @@ def test_schedule_add_edit_toggle_and_delete_from_the_keys(engine):
             text = screen_text(app)
             assert "DISCHARGE" in text and "16:00" in text
             assert "e1 DISCHARGE at 16:00" in text  # the Today panel's next event
+            assert app.focused is app.main.query_one(SchedulePanel).table  # arrows choose the row
 
             await pilot.press("e")
             assert isinstance(app.screen, EventFormScreen)

@@ -1,4 +1,4 @@
-"""The Textual app: runs the engine's control loop as a thread worker and renders its snapshots.
+"""The Textual app: runs the engine's control loop in a thread watched by a worker, and renders its snapshots.
 
 Keys become engine commands (`Engine.submit`); snapshots come back through a mailbox that keeps only
 the newest, and the screen redraws at most a few times a second. Every way out (q, Ctrl+C, Ctrl+Q,
@@ -175,7 +175,29 @@ class EvseApp(OwnerCommands, App[int]):
     # ----- the control loop -------------------------------------------------------------------
     def _start_engine(self) -> None:
         self.engine_done.clear()
-        self.run_worker(self._engine_loop, name="control loop", group="engine", thread=True, exit_on_error=False)
+        self.run_worker(self._engine_worker(), name="control loop", group="engine", exit_on_error=False)
+
+    async def _engine_worker(self) -> None:
+        """The loop runs in a daemon thread that this worker waits for.
+
+        Not Textual's thread worker: that one runs in asyncio's default executor, which the interpreter
+        joins without a time limit at exit, so a driver stuck in the loop would stop the program from
+        ever exiting. A daemon thread lets the exit path give up after EXIT_WITHIN_S and say so.
+        """
+        loop = asyncio.get_running_loop()
+        finished = asyncio.Event()
+
+        def target() -> None:
+            try:
+                self._engine_loop()
+            finally:
+                try:
+                    loop.call_soon_threadsafe(finished.set)
+                except RuntimeError:
+                    pass  # the app's loop has closed
+
+        threading.Thread(target=target, name="control loop", daemon=True).start()
+        await finished.wait()
 
     def _engine_loop(self) -> None:
         """Worker thread: run the engine; if it raises, say so and start it again until told to stop."""

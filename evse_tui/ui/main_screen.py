@@ -59,10 +59,13 @@ class MainScreen(Screen):
         super().__init__()
         self._ready = False
         self._pending: tuple | None = None
+        self._pending_lines: list[str] = []
 
     def on_mount(self) -> None:
         self._ready = True
         self.query_one(SchedulePanel).table.focus()
+        for line in self._pending_lines:
+            self.query_one(LogPanel).add_local(line)
         if self._pending is not None:
             self.show(*self._pending)
 
@@ -88,3 +91,5 @@ class MainScreen(Screen):
     def add_log_line(self, line: str) -> None:
         if self._ready:
             self.query_one(LogPanel).add_local(line)
+        else:
+            self._pending_lines.append(line)

@@ -101,6 +101,8 @@ class SchedulePanel(Vertical):
             )
         table.set_class(not events, "-none")
         self.query_one("#no-events", Static).set_class(bool(events), "-none")
+        if events and self.screen.focused is None:
+            table.focus()  # arrows move the selection that e, x and space act on
         if keep is not None:
             ids = [v.id for v in events]
             if keep.id in ids:
