@@ -383,6 +383,18 @@ def test_day_long_wall_clock_steps_keep_smart_control_and_saving_working(tmp_pat
     assert sim.engine.snapshot.time.date() == (start + timedelta(hours=jump_h, seconds=2400)).date()
 
 
+def test_a_ten_minute_meter_outage_is_logged_when_it_starts_and_ends_not_every_second(logs):
+    sim = simulation(datetime(2026, 1, 14, 18, 0, tzinfo=LONDON), ModeCommand(Mode.POWER_HOME))
+    sim.run(120)
+    sim.monitor.frozen = True
+    sim.run(600)
+    assert sim.engine.snapshot.failsafe and sim.home.quasar.actual_current == 0
+    sim.monitor.frozen = False
+    sim.run(30)
+    failsafe = logs.matching("FAILSAFE", "WARNING")
+    assert len(failsafe) == 2, f"{len(failsafe)} FAILSAFE warnings for one outage, e.g. {failsafe[:3]}"
+
+
 # ----- 4. signals (the demo needs no drivers) --------------------------------------------------------------
 
 
