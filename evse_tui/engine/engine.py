@@ -516,13 +516,13 @@ class Engine:
             if age > STALE_AFTER_S:
                 failsafe = f"meter reading {age:.0f} s old: holding the charger at 0 A until fresh readings return"
                 target = 0
-        if failsafe != self._failsafe:
+        if (failsafe is None) != (self._failsafe is None):  # log the change, not every second's new age
             if failsafe:
                 log.warning("FAILSAFE %s", failsafe)
             else:
                 log.warning("FAILSAFE ended: fresh meter readings, control resumes")
-            self._failsafe = failsafe
             self._dirty = True
+        self._failsafe = failsafe
         if target != self.target:
             self.target = target
             self._dirty = True
