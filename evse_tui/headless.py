@@ -74,9 +74,12 @@ def run_headless(engine: Engine, *, stdin: TextIO | None = None, out: TextIO | N
         log.info("signal %s: stopping", signal.Signals(signum).name)
         stop.set()
 
+    def on_hangup(_signum: int, _frame: object) -> None:
+        log.warning("SIGHUP received and ignored: headless control goes on (stop it with SIGTERM)")
+
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    if hasattr(signal, "SIGHUP"):
-        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed SSH session must not stop control
+    # A closed SSH session must not stop control; say so in the log so the owner knows why nothing happened.
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_hangup)
     worker = threading.Thread(target=engine.run, args=(stop,), name="engine", daemon=True)
     worker.start()
     if stdin is not None and not stdin.closed:

@@ -73,11 +73,13 @@ def test_a_late_call_still_fires_the_occurrence(path):
     assert [f.event_id for f in s.due(at(10, 16, 20), None)] == ["e1"]
 
 
-def test_events_due_together_fire_in_time_order(path):
+def test_events_due_together_apply_only_the_latest(path):
     s = scheduler(path, at(10, 9))
     s.add(event(at(10, 16, 1), PAUSE), at(10, 9))
     s.add(event(at(10, 16, 0), CHARGE), at(10, 9))
-    assert [f.command for f in s.due(at(10, 16, 5), None)] == [CHARGE, PAUSE]
+    assert [f.command for f in s.due(at(10, 16, 5), None)] == [PAUSE]
+    assert any("skipped" in notice for notice in s.drain_notices())
+    assert s.due(at(10, 16, 6), None) == []  # the skipped one does not fire later either
 
 
 def test_due_without_anything_due_does_not_write_the_file(path, monkeypatch):

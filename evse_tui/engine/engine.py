@@ -177,6 +177,10 @@ class Engine:
         """`listener(snapshot)` is called from the engine thread after every reading and command."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[Snapshot], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     # ----- the loop ---------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         """Run in real time until `stop` is set, then stop the charger and hand control back."""
@@ -193,7 +197,7 @@ class Engine:
                 except Exception as exc:  # a bug must not leave the charger unattended: log, show, go on
                     failures += 1
                     log.exception("control loop error: %s", exc)
-                    self._errors.append(f"control loop error: {exc}")
+                    self._errors.append(self._redact(f"control loop error: {exc}"))
                     if failures == LOOP_FAILURES_BEFORE_STOP:
                         self._safety_stop(f"the control loop failed {failures} times in a row")
                     wake_at = self.clock.monotonic() + 1.0
@@ -564,7 +568,7 @@ class Engine:
             self.charger.set_current(target)
         except ChargerError as exc:
             self._retry_at = now_m + RETRY_AFTER_FAILURE_S
-            self._errors.append(f"command {target} A failed: {exc}")
+            self._errors.append(self._redact(f"command {target} A failed: {exc}"))
             log.warning("ADJUST failed: %d A -> %d A: %s (retry in %.0f s)", before, target, exc, RETRY_AFTER_FAILURE_S)
             return
         after = self.clock.monotonic()
@@ -681,6 +685,11 @@ class Engine:
     def save(self) -> None:
         if self.store is not None:
             self.store.save(self.saved_state(), self.history)
+
+    def _redact(self, text: str) -> str:
+        for secret in self.config.secrets():
+            text = text.replace(secret, "***")
+        return text
 
     def _safety_stop(self, why: str) -> None:
         """Stop the charger when control itself cannot be trusted; the loop keeps trying to recover."""

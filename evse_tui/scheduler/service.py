@@ -79,6 +79,7 @@ class Scheduler:
         self._caught_up = False
         self._next_check: datetime | None = None  # nothing can happen before this (None: nothing pending)
         self._stale = True  # events changed since _next_check was worked out
+        self._unsaved: str | None = None  # why the last save failed, while it keeps failing
 
     # -- events: owner requests
 
@@ -143,6 +144,8 @@ class Scheduler:
         """Occurrences that fire now, each exactly once (persisted before returning)."""
         now = utc(now)
         firings: list[Firing] = []
+        if self._unsaved is not None and self._writable:
+            self._save()
         if not self._caught_up:
             first, _ = self.catch_up(now)
             if first is not None:
@@ -159,6 +162,13 @@ class Scheduler:
             if firing is not None:
                 fired.append((start, firing))
         fired.sort(key=lambda item: (item[0], item[1].event_id))
+        if len(fired) > 1:
+            # Several occurrences due at one moment (a wall-clock step, a long stall): only the latest
+            # decides the mode, so apply just that one instead of a flood of mode changes.
+            latest = fired[-1][1]
+            for _, earlier in fired[:-1]:
+                self._notice(f"{earlier.event_id} skipped: {latest.event_id} fell due at the same moment (clock step?)")
+            fired = fired[-1:]
         firings += [firing for _, firing in fired]
         changed |= self._forget_finished(now)
         if changed:
@@ -382,5 +392,11 @@ class Scheduler:
             store.save(self.path, data)
         except OSError as exc:
             message = f"could not save {self.path}: {exc.strerror or exc}"
-            log.error("schedule: %s", message)
-            self._notices.append(message)
+            if self._unsaved is None:  # once per failure streak; due() retries every loop
+                log.error("schedule: %s; kept in memory, saving will be retried", message)
+                self._notices.append(message)
+            self._unsaved = message
+            return
+        if self._unsaved is not None:
+            log.warning("schedule: saved again (it failed with: %s)", self._unsaved)
+            self._unsaved = None

@@ -48,29 +48,37 @@ class RotatingLog(logging.handlers.RotatingFileHandler):
         return self.maxBytes > 0 and self.stream.tell() + self.LINE_ALLOWANCE >= self.maxBytes
 
 
-class RedactSecrets(logging.Filter):
-    def __init__(self, secrets: tuple[str, ...]) -> None:
+class Redacting(logging.Formatter):
+    """Wraps a formatter and blanks the secrets in everything it produces, tracebacks included."""
+
+    def __init__(self, inner: logging.Formatter, secrets: tuple[str, ...]) -> None:
         super().__init__()
+        self.inner = inner
         self.secrets = tuple(s for s in secrets if s)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            redacted = message
-            for secret in self.secrets:
-                redacted = redacted.replace(secret, "***")
-            if redacted != message:
-                record.msg, record.args = redacted, ()
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
 
 class LogTail(logging.Handler):
     """Keeps the recent INFO-and-higher lines for the screen's log panel."""
 
-    def __init__(self, size: int = 200) -> None:
+    def __init__(self, size: int = 200, secrets: tuple[str, ...] = ()) -> None:
         super().__init__(logging.INFO)
         self.lines: deque[str] = deque(maxlen=size)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        # one line per record on screen: the message only, never a traceback
+        self.setFormatter(Redacting(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"), secrets))
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text
+        record.exc_info = record.exc_text = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text = saved
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -94,21 +102,17 @@ def setup_logging(
         handler.close()
     root.setLevel(logging.DEBUG)
     root.propagate = False
-    redact = RedactSecrets(secrets)
     path = logs_dir / f"{cfg.file_prefix}.log"
     file_handler = RotatingLog(path, maxBytes=cfg.max_bytes, backupCount=cfg.backup_count, encoding="utf-8")
     file_handler.setLevel(cfg.file_level)
-    file_handler.setFormatter(FastFormatter(FORMAT))
-    file_handler.addFilter(redact)
+    file_handler.setFormatter(Redacting(FastFormatter(FORMAT), secrets))
     root.addHandler(file_handler)
-    tail = LogTail()
-    tail.addFilter(redact)
+    tail = LogTail(secrets=secrets)
     root.addHandler(tail)
     if console:
         stream = logging.StreamHandler(sys.stderr)
         stream.setLevel(cfg.console_level)
-        stream.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-        stream.addFilter(redact)
+        stream.setFormatter(Redacting(logging.Formatter("%(levelname)s %(message)s"), secrets))
         root.addHandler(stream)
     # Keep chatty libraries out of the owner's console; their warnings still reach the file. pymodbus logs
     # every timed-out request at ERROR; the Quasar driver reports failure streaks itself, once.
