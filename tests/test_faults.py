@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from evse_tui.simserve.shelly_server import ShellyHttpServer
 from evse_tui.telemetry.influx import InfluxLogger
 from test_reliability_harness import (
     EXIT_WITHIN_S,
+    ROOT,
     Program,
     SlowModbusProxy,
     device_config,
@@ -169,6 +172,19 @@ def rig(tmp_path) -> Iterator[Rig]:
 
 def owner_mode(data: Path) -> dict:
     return json.loads((data / "state" / "evse_state.json").read_text())["mode"]
+
+
+def test_a_second_controller_on_the_same_data_folder_is_refused_with_status_2(rig):
+    program = rig.start(rig.config())
+    second = subprocess.run([sys.executable, "-m", "evse_tui", "--no-ui", "--data-dir", str(rig.data)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert second.returncode == 2
+    assert second.stderr.startswith(f"evse-tui: error: another evse-tui (pid {program.pid}) is already controlling")
+    assert second.stdout == ""
+    writes = len(rig.servers.recorder.writes())
+    time.sleep(1.5)
+    assert len(rig.servers.recorder.writes()) == writes, "the refused instance wrote to the charger"
+    rig.stop_program()
 
 
 # ----- Modbus ------------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from evse_tui import storage
 from evse_tui.clock import LONDON
 from evse_tui.config.schema import Config, InfluxConfig, LoggingConfig, WallboxConfig
 from evse_tui.control.modes import Mode, ModeCommand
-from evse_tui.drivers.base import ChargerError
 from evse_tui.engine import commands as c
 from evse_tui.engine.persist import StateStore
 from evse_tui.engine.simulate import Simulation, simulation
@@ -478,6 +477,21 @@ def test_help_output_never_shows_a_configured_secret(tmp_path, sub):
     assert "usage:" in result.stdout
     for secret in (PASSWORD, TOKEN):
         assert secret not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("section, key", [("wallbox", "password"), ("influxdb", "token")])
+def test_a_config_error_on_a_secret_does_not_print_it(tmp_path, section, key):
+    from test_reliability_harness import write_config
+
+    data = tmp_path / "data"
+    write_config(data / "config" / "config.yaml",
+                 {"wallbox": {"url": "127.0.0.1:1"}, section: {key: [PASSWORD]}})  # a list where text belongs
+    result = subprocess.run(
+        [sys.executable, "-m", "evse_tui", "--data-dir", str(data), "--no-ui", "--duration", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2 and f"{section}.{key}" in result.stderr, result.stderr
+    assert PASSWORD not in result.stderr + result.stdout, result.stderr
 
 
 class ExplodingCharger:
