@@ -19,16 +19,6 @@ from evse_tui.simserve.modbus_server import ModbusServerThread, PlainRegisters
 PAUSED = 4
 
 
-@pytest.fixture(autouse=True)
-def _propagating_log():
-    """caplog listens at the root: undo another test's logging set-up that stops `evse_tui` propagating."""
-    logger = logging.getLogger("evse_tui")
-    saved = logger.propagate
-    logger.propagate = True
-    yield
-    logger.propagate = saved
-
-
 class CountingRegisters(PlainRegisters):
     """Plain registers that also count reads per address."""
 

@@ -17,16 +17,6 @@ from evse_tui.simserve.modbus_server import ModbusServerThread, PlainRegisters
 LOGGER = "evse_tui.drivers.quasar"
 
 
-@pytest.fixture(autouse=True)
-def _propagating_log():
-    """caplog listens at the root: undo another test's logging set-up that stops `evse_tui` propagating."""
-    logger = logging.getLogger("evse_tui")
-    saved = logger.propagate
-    logger.propagate = True
-    yield
-    logger.propagate = saved
-
-
 def registers():
     return PlainRegisters({0x51: 0, 0x101: 2, 0x102: 0, 0x20E: 0, 0x219: 4, 0x21A: 0})
 

@@ -21,16 +21,6 @@ FAST = (0.05, 0.1)  # short timeouts keep the timeout tests quick
 LOGGER = "evse_tui.drivers.shelly"
 
 
-@pytest.fixture(autouse=True)
-def _propagating_log():
-    """caplog listens at the root: undo another test's logging set-up that stops `evse_tui` propagating."""
-    logger = logging.getLogger("evse_tui")
-    saved = logger.propagate
-    logger.propagate = True
-    yield
-    logger.propagate = saved
-
-
 @pytest.fixture
 def clock():
     return ManualClock(datetime(2025, 6, 1, 13, 0))

@@ -21,16 +21,6 @@ from evse_tui.drivers.wallbox_cloud import CloudRestartError, WallboxCloud
 USER, PASSWORD, SERIAL = "owner@example.com", "s3cret-Pa55", "123456"
 
 
-@pytest.fixture(autouse=True)
-def _propagating_log():
-    """caplog listens at the root: undo another test's logging set-up that stops `evse_tui` propagating."""
-    logger = logging.getLogger("evse_tui")
-    saved = logger.propagate
-    logger.propagate = True
-    yield
-    logger.propagate = saved
-
-
 class FakeCloud(ThreadingHTTPServer):
     """Sign-in and remote-action endpoints as the `wallbox` package calls them."""
 

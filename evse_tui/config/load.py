@@ -70,6 +70,13 @@ def _text(key: str, value: Any) -> str:
     return str(value)
 
 
+def _secret(key: str, value: Any) -> str:
+    """Text that must never be echoed, not even in an error message."""
+    if isinstance(value, (dict, list)):
+        raise ConfigError(key, "(hidden)", "must be text (a password or token, in quotes)")
+    return "" if value is None else str(value)
+
+
 def _optional_text(key: str, value: Any) -> str | None:
     text = _text(key, value).strip()
     return text or None
@@ -166,7 +173,7 @@ SECTIONS: dict[str, tuple[type, dict[str, Validator]]] = {
         {
             "url": _host,
             "username": _text,
-            "password": _text,
+            "password": _secret,
             "serial": _optional_text,
             "max_charge_current": _int_range(3, 32),
             "max_discharge_current": _int_range(3, 32),
@@ -184,7 +191,7 @@ SECTIONS: dict[str, tuple[type, dict[str, Validator]]] = {
     ),
     "influxdb": (
         InfluxConfig,
-        {"enabled": _bool, "url": _host, "token": _text, "org": _text, "bucket": _text},
+        {"enabled": _bool, "url": _host, "token": _secret, "org": _text, "bucket": _text},
     ),
     "logging": (
         LoggingConfig,
