@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -235,11 +236,14 @@ def soak(days: int, seed: int, data_root: Path) -> bool:
     log_cfg = LoggingConfig(max_bytes=LOG_MAX_BYTES, backup_count=LOG_BACKUPS, file_level="DEBUG")
     setup_logging(log_cfg, paths.logs_dir, (), console=False)
     errors = Counter()
+    error_kinds = Counter()
 
     class Count(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.levelno >= logging.WARNING:
                 errors[record.levelname] += 1
+            if record.levelno >= logging.ERROR:
+                error_kinds[re.sub(r"[\d.:/_-]+", "#", record.getMessage())[:70]] += 1
             if "control loop error" in record.getMessage():
                 errors["control loop error"] += 1
 
@@ -300,6 +304,8 @@ def soak(days: int, seed: int, data_root: Path) -> bool:
           f"({injector.answers['ok']} ok, {injector.answers['refused']} refused with a reason)")
     print(f"log lines at WARNING or above: {errors['WARNING']} warnings, {errors['ERROR']} errors; "
           f"control loop errors: {errors['control loop error']}")
+    for text, count in error_kinds.most_common(5):
+        print(f"  error x{count}: {text}")
     print(f"resident memory: {rss_by_day[0]:.1f} MB after day 1, {rss_by_day[-1]:.1f} MB after day {days} "
           f"(growth {growth:+.1f} MB, limit {RSS_GROWTH_LIMIT_MB:.0f} MB); Python heap blocks "
           f"{blocks_by_day[0]:,} -> {blocks_by_day[-1]:,}")
