@@ -243,7 +243,7 @@ def soak(days: int, seed: int, data_root: Path) -> bool:
             if record.levelno >= logging.WARNING:
                 errors[record.levelname] += 1
             if record.levelno >= logging.ERROR:
-                error_kinds[re.sub(r"[\d.:/_-]+", "#", record.getMessage())[:70]] += 1
+                error_kinds[re.sub(r"\d+", "N", record.getMessage())[:90]] += 1
             if "control loop error" in record.getMessage():
                 errors["control loop error"] += 1
 
