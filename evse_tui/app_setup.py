@@ -141,6 +141,11 @@ def build_home(
             recent_log=tail.recent,
         )
         log.info("started%s with data folder %s", " (demo)" if demo else "", paths.root)
+        from evse_tui.remote import CommandSocket
+
+        commands = CommandSocket(engine, paths.command_socket)
+        if commands.start():
+            closers.append(commands.close)
         return Home(engine, clock, paths, tail, lock, closers)
     except BaseException:
         lock.release()

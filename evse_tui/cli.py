@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "export-influx": ("evse_tui.telemetry.influx_export", "export InfluxDB days to data/backup/influxdb"),
     "configure": ("evse_tui.setup.configure", "guided set-up of config.yaml"),
     "discover": ("evse_tui.setup.discover", "find Quasar and Shelly devices on the local network"),
+    "send": ("evse_tui.cli", "send a console command to the running controller (e.g. send ph)"),
 }
 
 
@@ -53,6 +54,11 @@ def _optional_arguments(parser: argparse.ArgumentParser, module: str) -> None:
         importlib.import_module(module).add_arguments(parser)
     except ImportError:
         parser.set_defaults(unavailable=module)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`send`'s arguments (this module plays the subcommand module for it)."""
+    parser.add_argument("words", nargs="+", metavar="WORD", help="a console command, e.g. ph, -8, status, list-schedule")
 
 
 def fail(message: str) -> int:
@@ -120,11 +126,30 @@ def _subcommand(args: argparse.Namespace) -> int:
         from evse_tui.setup import configure
 
         return configure.run(args)
+    if args.command == "send":
+        return _send(args)
     if args.command == "discover":
         from evse_tui.setup import discover
 
         return discover.run(args)
     return fail(f"unknown command {args.command}")
+
+
+def _send(args: argparse.Namespace) -> int:
+    from evse_tui.remote import send
+
+    paths = resolve_data_dir(args.data_dir)
+    path = (paths.root / "demo" if args.demo else paths.root) / "evse-tui.sock"
+    try:
+        accepted, reply = send(path, " ".join(args.words))
+    except (FileNotFoundError, ConnectionRefusedError):
+        return fail(f"no evse-tui is running with data folder {path.parent} (no command socket at {path})")
+    except PermissionError:
+        return fail(f"not allowed to talk to the controller at {path}: run as the user it runs as")
+    except OSError as exc:
+        return fail(f"could not reach the controller at {path}: {exc.strerror or exc}")
+    print(reply)
+    return 0 if accepted else 2
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -43,10 +43,15 @@ class DataPaths:
         return self.state_dir / "schedule.json"
 
     @property
+    def command_socket(self) -> Path:
+        return self.root / "evse-tui.sock"
+
+    @property
     def lock_file(self) -> Path:
         return self.root / "evse-tui.lock"
 
     def create(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         for folder in (self.config_dir, self.logs_dir, self.state_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 

@@ -157,3 +157,40 @@ def test_a_second_instance_on_the_same_data_folder_is_refused(headless, tmp_path
     assert second.returncode == 2
     assert "already controlling the charger" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_send_reaches_a_controller_that_has_no_console(tmp_path):
+    """systemd gives headless no stdin: `evse-tui send` talks to it over a private Unix socket."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evse_tui", "--demo", "--no-ui", "--speed", SPEED, "--data-dir", str(tmp_path)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    sock = tmp_path / "demo" / "evse-tui.sock"
+    try:
+        deadline = time.monotonic() + 20
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert oct(sock.stat().st_mode & 0o777) == "0o600"
+
+        def send(*words: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sys.executable, "-m", "evse_tui", "--demo", "--data-dir", str(tmp_path), "send", *words],
+                capture_output=True, text=True, timeout=30,
+            )
+
+        ok = send("ph")
+        assert ok.returncode == 0 and "ok: mode POWER_HOME" in ok.stdout
+        refused = send("40")
+        assert refused.returncode == 2 and "outside -32..32 A" in refused.stdout
+        status = send("status")
+        assert "| POWER_HOME |" in status.stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        proc.stdout.close()
+    assert not sock.exists()  # removed at exit
+    gone = subprocess.run(
+        [sys.executable, "-m", "evse_tui", "--demo", "--data-dir", str(tmp_path), "send", "ph"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert gone.returncode == 2 and "no evse-tui is running" in gone.stderr
