@@ -49,7 +49,7 @@ def test_every_reading_arrives_with_its_fields(victoria):  # noqa: F811
     sim.run(120)
     logger.close(timeout=5)
     got = stored(victoria, sim)
-    history = {round(p.time * 1000): p for p in sim.engine.history}
+    history = {round(p.time * 1000): p for p in sim.engine.book.history}
     assert len(got["measurement_grid"]) == len(history) >= 119
     for stamp, point in history.items():
         assert got["measurement_grid"][stamp] == pytest.approx(point.grid_w)
@@ -86,4 +86,4 @@ def test_an_outage_loses_no_point_and_never_slows_a_control_step(victoria):  # n
     assert wait_for(lambda: logger.buffered == 0, timeout=20)
     logger.close(timeout=5)
     got = stored(victoria, sim)
-    assert len(got["measurement_grid"]) == len(sim.engine.history) >= 129
+    assert len(got["measurement_grid"]) == len(sim.engine.book.history) >= 129

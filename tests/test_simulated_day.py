@@ -18,7 +18,7 @@ READING_S = 1.0  # a load drop is seen at the next reading
 
 def balance(sim) -> tuple[float, float]:
     """(grid energy the engine measured, house + heat pump - solar + EVSE from the simulation's truth)."""
-    grid = sim.engine.energy.since_start["grid"]
+    grid = sim.engine.book.energy.since_start["grid"]
     measured = grid.import_wh - grid.export_wh
     h = sim.home
     truth = h.house_wh + h.heatpump_wh - h.solar_wh + h.evse_wh
@@ -39,7 +39,7 @@ def test_a_day_balances_within_one_percent(mode, when, weather):
         assert sim.home.quasar.discharged_wh > 5000  # the car really powered the house
     else:
         assert sim.home.quasar.charged_wh > 5000  # the car really soaked up the sun
-        assert sim.engine.energy.since_start["grid"].import_wh < 0.5 * sim.home.quasar.charged_wh
+        assert sim.engine.book.energy.since_start["grid"].import_wh < 0.5 * sim.home.quasar.charged_wh
 
 
 def test_power_home_never_exports_car_energy_for_longer_than_a_change_delay():

@@ -24,12 +24,13 @@ from evse_tui.control.demand import DEFAULT_LEVELS, DemandChoice, DemandLevels, 
 from evse_tui.control.modes import CommandError, Mode, ModeCommand, mode_decision
 from evse_tui.control.rules import soc_unknown_decision, target_current
 from evse_tui.control.states import ChargerState, ControlState, charger_state_name, is_running
-from evse_tui.drivers.base import Charger, ChargerError, ChargerStatus, ChannelReading, MeterReading, PowerMonitor
+from evse_tui.drivers.base import Charger, ChargerError, ChargerStatus, MeterReading, PowerMonitor
 from evse_tui.engine import commands as c
-from evse_tui.engine.energy import DayLedger, EnergyBook
 from evse_tui.engine.loglines import control_line, state_line
-from evse_tui.engine.persist import HISTORY_LENGTH, SavedState, StateStore
-from evse_tui.engine.snapshot import Channel, HistoryPoint, Snapshot
+from evse_tui.engine.meter_book import CHARGE_EFFICIENCY, MeterBook
+from evse_tui.engine.persist import SavedState, StateStore
+from evse_tui.engine.schedule_commands import handle_schedule_command
+from evse_tui.engine.snapshot import Channel, Snapshot
 from evse_tui.tariffs.base import Decision, StrategyContext, Tariff
 from evse_tui.tariffs.registry import canonical_name, tariff_from_config
 
@@ -45,7 +46,6 @@ SAVE_EVERY_S = 60.0  # counters and history; the owner's choices are saved at on
 RETRY_AFTER_FAILURE_S = 5.0
 IDLE_EVSE_W = 13.0
 NOMINAL_VOLTAGE = 240.0
-CHARGE_EFFICIENCY = 0.9
 CHARGE_LOOKAHEAD_S = 35.0
 LOOP_FAILURES_BEFORE_STOP = 5
 METER_MODES = (Mode.SMART, Mode.SOLAR, Mode.POWER_HOME, Mode.BALANCE)
@@ -102,10 +102,7 @@ class Engine:
         self.seen_disconnected = saved.seen_disconnected
         self.tariff_name = self._known_tariff(saved.tariff) or config.charging.default_tariff
         self.tariff: Tariff = tariff_from_config(self.tariff_name, config.tariffs)
-        self.energy = EnergyBook.from_json(saved.energy)
-        self.ledger = DayLedger.from_json(saved.day, now_l.date())
-        self.wh_per_percent = saved.wh_per_percent
-        self.history: deque[HistoryPoint] = deque(history, maxlen=HISTORY_LENGTH)
+        self.book = MeterBook(saved, history, now_l)
         self.soc: float | None = None
         self._soc_mono: float | None = None
         if saved.soc is not None and saved.soc_time is not None and 0 <= now_l.timestamp() - saved.soc_time < 3600:
@@ -129,10 +126,6 @@ class Engine:
         self._published_at = -math.inf
         self._reading: MeterReading | None = None
         self._last_seq: int | None = None
-        self._last_reading_mono: float | None = None
-        self._half_hour: int | None = None
-        self._soc_mark: tuple[int, float] | None = None  # (whole %, EVSE net Wh then) for CHANGE_SoC
-        self._evse_net_wh = 0.0
         self._status = ChargerStatus()
         self._last_state: int | None = None
         self._failsafe: str | None = None
@@ -270,36 +263,11 @@ class Engine:
                 return c.CommandResult(True, self._apply_mode(command.command, "owner"))
             if self.scheduler is None:
                 return c.CommandResult(False, "the scheduler is not available")
-            return self._handle_schedule(command, now_l)
+            return handle_schedule_command(
+                self.scheduler, command, now_l, self.soc, self.tariff, self.capacity_kwh, self.charge_power_w
+            )
         except (CommandError, ValueError) as exc:
             return c.CommandResult(False, str(exc))
-
-    def _handle_schedule(self, command: c.Command, now_l: datetime) -> c.CommandResult:
-        sched = self.scheduler
-        assert sched is not None
-        if isinstance(command, c.AddEvent):
-            event = sched.add(command.event, now_l)
-            log.info("scheduled %s", event.id)
-            return c.CommandResult(True, f"scheduled {event.id}")
-        if isinstance(command, c.EditEvent):
-            event = sched.edit(command.event_id, command.event, now_l)
-            return c.CommandResult(True, f"changed {event.id}")
-        if isinstance(command, c.DeleteEvent):
-            sched.delete(command.event_id)
-            return c.CommandResult(True, f"deleted {command.event_id}")
-        if isinstance(command, c.ToggleEvent):
-            event = sched.toggle(command.event_id)
-            return c.CommandResult(True, f"{event.id} {'enabled' if event.enabled else 'disabled'}")
-        if isinstance(command, c.SetTarget):
-            plan = sched.set_target(
-                command.soc, command.deadline, now_l, self.soc, self.tariff, self.capacity_kwh, self.charge_power_w
-            )
-            view = sched.target_view(now_l, self.tariff)
-            log.info("target %d%% by %s set", command.soc, command.deadline.strftime("%Y-%m-%d %H:%M"))
-            return c.CommandResult(True, view.status if view else str(plan))
-        if isinstance(command, c.CancelTarget):
-            return c.CommandResult(True, "target cancelled" if sched.cancel_target() else "there was no target")
-        return c.CommandResult(False, f"unknown command {command!r}")
 
     def _apply_mode(self, command: ModeCommand, source: str) -> str:
         if command.tariff:
@@ -375,29 +343,14 @@ class Engine:
         self.desired = self._choice.amps
 
     def _record(self, reading: MeterReading, status: ChargerStatus, now_l: datetime, now_m: float) -> None:
-        dt = 0.0 if self._last_reading_mono is None else reading.mono - self._last_reading_mono
-        self._last_reading_mono = reading.mono
-        grid_in, grid_out = self.energy.add("grid", reading.grid, dt)
-        evse = reading.evse or ChannelReading(self._evse_w or 0.0)
-        evse_in, evse_out = self.energy.add("evse", evse, dt)
-        self._evse_net_wh += evse_in - evse_out
-        for name, channel in reading.aux:
-            self.energy.add(name, channel, dt)
-        self.ledger = self.ledger.add(now_l, self.tariff, grid_in, grid_out, evse_in, evse_out)
-        half_hour = int(reading.time // 1800)
-        if self._half_hour is not None and half_hour != self._half_hour:
-            for line in self.energy.half_hour_lines():
-                log.info(line)
-        self._half_hour = half_hour
-        self._track_soc_energy()
-        home_w = self._home_w or 0.0
-        self.history.append(HistoryPoint(reading.time, reading.grid.power_w, self._evse_w or 0.0, home_w, self.soc))
+        evse_w, home_w = self._evse_w or 0.0, self._home_w or 0.0
+        self.book.record(reading, evse_w, home_w, self.soc, self.tariff, now_l)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 state_line(
                     home_w,
                     reading.grid.power_w,
-                    self._evse_w or 0.0,
+                    evse_w,
                     tuple((name, ch.power_w) for name, ch in reading.aux),
                     reading.grid.voltage,
                     self.actual_current,
@@ -429,31 +382,9 @@ class Engine:
             solar=solar.power_w if solar else None,
         )
 
-    def _track_soc_energy(self) -> None:
-        if self.soc is None:
-            return
-        whole = int(self.soc)
-        if self._soc_mark is None:
-            self._soc_mark = (whole, self._evse_net_wh)
-            return
-        last, wh_then = self._soc_mark
-        if whole == last:
-            return
-        moved = self._evse_net_wh - wh_then
-        steps = whole - last
-        per_percent = moved / steps if steps else 0.0
-        log.info("CHANGE_SoC %d%% -> %d%% energy=%.0fWh (%.0f Wh per 1%%)", last, whole, moved, per_percent)
-        if abs(steps) == 1 and 50 <= abs(per_percent) <= 2500:
-            # AC energy per 1 %: on charge it includes losses, on discharge it excludes them; both refine the size
-            sample = abs(per_percent) * (CHARGE_EFFICIENCY if steps > 0 else 1 / CHARGE_EFFICIENCY)
-            self.wh_per_percent = sample if self.wh_per_percent is None else 0.8 * self.wh_per_percent + 0.2 * sample
-        self._soc_mark = (whole, self._evse_net_wh)
-
     @property
     def capacity_kwh(self) -> float:
-        if self.wh_per_percent is not None:
-            return self.wh_per_percent * 100 / 1000
-        return self.config.charging.battery_capacity_kwh
+        return self.book.capacity_kwh(self.config.charging.battery_capacity_kwh)
 
     @property
     def charge_power_w(self) -> float:
@@ -655,13 +586,13 @@ class Engine:
             next_change_s=self.next_change_s,
             max_charge_percent=self.config.charging.max_charge_percent,
             failsafe=self._failsafe,
-            today=self.ledger.today,
+            today=self.book.ledger.today,
             events=events,
             target=target,
             next_event=next_event,
             warnings=warnings,
             errors=errors,
-            history=tuple(self.history),
+            history=tuple(self.book.history),
             log_lines=self._recent_log(),
         )
 
@@ -677,14 +608,14 @@ class Engine:
             tariff=self.tariff_name,
             soc=self.soc,
             soc_time=soc_time,
-            energy=self.energy.to_json(),
-            day=self.ledger.to_json(),
-            wh_per_percent=self.wh_per_percent,
+            energy=self.book.energy.to_json(),
+            day=self.book.ledger.to_json(),
+            wh_per_percent=self.book.wh_per_percent,
         )
 
     def save(self) -> None:
         if self.store is not None:
-            self.store.save(self.saved_state(), self.history)
+            self.store.save(self.saved_state(), self.book.history)
 
     def _redact(self, text: str) -> str:
         for secret in self.config.secrets():

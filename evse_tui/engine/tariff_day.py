@@ -44,7 +44,7 @@ def run_tariff_day(tariff: str, day: datetime, *, soc: float = 40.0, weather: st
                 outside_wh += min(home.grid_w, home.evse_w) / 3600
 
     sim.run(86400, watch)
-    today, q = sim.engine.ledger.today, sim.home.quasar
+    today, q = sim.engine.book.ledger.today, sim.home.quasar
     return TariffDay(
         tariff=sim.engine.tariff_name,
         day=day.date().isoformat(),

@@ -14,7 +14,7 @@ from evse_tui.control.demand import DemandLevels, cover_everything_levels, defau
 from evse_tui.control.states import ControlState
 from evse_tui.tariffs.base import Decision, Rates, StrategyContext
 from evse_tui.tariffs.period_tariff import PeriodTariff, build_table, charge_to_cap, keep_reserve, percent
-from evse_tui.tariffs.periods import OFF_PEAK, PEAK, STANDARD, PeriodTable
+from evse_tui.tariffs.periods import OFF_PEAK, PEAK, STANDARD
 from evse_tui.tariffs.settings import Kind, Setting, TariffSpec
 
 NAME = "FLUX"
