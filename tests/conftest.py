@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from evse_tui.clock import LONDON, ManualClock  # noqa: E402
+from victoria_server import victoria  # noqa: E402,F401  (a real InfluxDB-compatible server, for any test)
 
 
 @pytest.fixture

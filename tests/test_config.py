@@ -91,9 +91,10 @@ def test_a_kill_during_save_never_leaves_a_truncated_file(tmp_path):
         "n = 0\n"
         "while True:\n"
         "    n = n % 29 + 3\n"
-        f"    save_config(sys.argv[1], parse_config({{'wallbox': {{'max_charge_current': n, 'username': 'x' * 5000}}}})[0])\n"
+        "    save_config(sys.argv[1], parse_config({'wallbox': {'max_charge_current': n, 'username': 'x' * 5000}})[0])\n"
     )
-    for delay in (0.15, 0.23, 0.31, 0.4, 0.52):
+    seen: set[int] = set()
+    for delay in (0.3, 0.45, 0.6, 0.8, 1.0):
         proc = subprocess.Popen([sys.executable, "-c", script, str(path)])
         try:
             proc.wait(timeout=delay)
@@ -102,7 +103,9 @@ def test_a_kill_during_save_never_leaves_a_truncated_file(tmp_path):
             proc.wait()
         config, _ = load_config(path)  # raises if truncated
         assert 3 <= config.wallbox.max_charge_current <= 32
+        seen.add(config.wallbox.max_charge_current)
         assert config.wallbox.username in ("", "x" * 5000)
+    assert seen - {32}, "the saving process never wrote: the test would prove nothing"
 
 
 def test_set_value_parses_yaml_values():

@@ -25,7 +25,6 @@ from evse_tui.simserve.modbus_server import ModbusServerThread, PlainRegisters
 from evse_tui.simserve.servers import start_sim_servers
 from test_configure_fakes import FakeInflux
 from test_discover import NotAShelly
-from victoria_server import victoria  # noqa: F401  (pytest fixture)
 
 
 @pytest.fixture
@@ -148,7 +147,7 @@ def test_influx_write_probe_names_what_is_wrong_and_never_the_token():
     assert not any("token" in r.summary and "-token" in r.summary for r in (ok, refused, no_bucket, no_org))
 
 
-def test_influx_probes_against_a_real_compatible_server(victoria):  # noqa: F811
+def test_influx_probes_against_a_real_compatible_server(victoria):
     assert probe_influx_health(victoria.url).ok
     assert probe_influx_write(victoria.url, "any", "home", "powerlog").ok
     assert not probe_influx_health("127.0.0.9:8086").ok

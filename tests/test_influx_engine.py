@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from victoria_server import victoria  # noqa: F401  (pytest fixture)
 
 from evse_tui.clock import LONDON
 from evse_tui.config.schema import InfluxConfig
@@ -44,7 +43,7 @@ def wait_for(condition, timeout: float = 15.0) -> bool:
     return condition()
 
 
-def test_every_reading_arrives_with_its_fields(victoria):  # noqa: F811
+def test_every_reading_arrives_with_its_fields(victoria):
     sim, logger = engine_with_influx(victoria.url)
     sim.run(120)
     logger.close(timeout=5)
@@ -61,7 +60,7 @@ def test_every_reading_arrives_with_its_fields(victoria):  # noqa: F811
         assert len(got[f"measurement_{field}"]) == len(history), field
 
 
-def test_an_outage_loses_no_point_and_never_slows_a_control_step(victoria):  # noqa: F811
+def test_an_outage_loses_no_point_and_never_slows_a_control_step(victoria):
     sim, logger = engine_with_influx(victoria.url)
     sim.run(30)
     victoria.stop()

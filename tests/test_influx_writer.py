@@ -23,7 +23,7 @@ import pytest
 from evse_tui.clock import LONDON, ManualClock
 from evse_tui.config.schema import InfluxConfig
 from evse_tui.telemetry.influx import FIELD_NAMES, InfluxLogger, PowerPoint
-from victoria_server import VictoriaMetrics, victoria  # noqa: F401  (pytest fixture)
+from victoria_server import VictoriaMetrics
 
 TOKEN = "s3cr3t-t0ken-value"
 FAST = dict(flush_interval=0.05, retry_initial=0.05, retry_max=0.3, request_timeout=1.0)

@@ -219,7 +219,7 @@ def test_a_simulated_night_under_octgo_reaches_80_by_0730_in_the_cheap_hours(sch
     ctx = StrategyContext(max_charge_percent=50)
     true_soc = 60.0
     scheduler.set_target(80, at(11, 7, 30), at(10, 18), 60, octgo, CAPACITY, POWER_W)
-    target_minutes, discharged_while_forbidden = [], []
+    target_minutes: list = []
     now = at(10, 18)
     while now < at(11, 8):
         reading = int(true_soc)
