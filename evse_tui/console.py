@@ -96,9 +96,10 @@ def status_line(s: Snapshot) -> str:
     ]
     if s.next_change_s > 0:
         parts.append(f"next change {s.next_change_s:.0f} s")
-    if s.meter_stale:
-        age = "no reading" if s.meter_age_s is None else f"{s.meter_age_s:.0f} s old"
-        parts.append(f"METER STALE ({age})")
+    if s.meter_age_s is None:
+        parts.append("no meter reading yet")
+    elif s.meter_stale:
+        parts.append(f"METER STALE ({s.meter_age_s:.0f} s old)")
     if s.failsafe:
         parts.append("FAILSAFE 0 A")
     return " | ".join(parts)
