@@ -285,3 +285,17 @@ def test_a_control_loop_that_keeps_failing_stops_the_charger(clock):
     assert stops_at[0] == 5  # stopped after five failing passes, long before the loop ended
     assert charger.amps[-1] == 0
     assert any("control loop error" in e for e in engine.snapshot.errors)
+
+
+def test_no_commands_are_hammered_at_a_charger_in_comms_failure_and_the_change_follows_recovery(clock):
+    engine, charger, _ = make(clock)
+    run(engine, clock, 25)
+    charger.set(comms_failure=True, failures=10)
+    charger.fail = True
+    mode(engine, ModeCommand(Mode.CHARGE))
+    run(engine, clock, 60)
+    assert not [e for e in engine.snapshot.errors if "failed" in e]  # nothing was tried while it was unreachable
+    charger.set(comms_failure=False, failures=0)
+    charger.fail = False
+    run(engine, clock, 2)
+    assert charger.amps[-1] == 32

@@ -210,7 +210,8 @@ def test_modbus_server_gone_for_60_s(rig):
     assert "poll failed: connection closed by the charger" in text  # the open connection broke first
     assert "poll 2 failed: connection refused" in text
     assert "COMMS FAILURE after 10 failed polls" in text
-    assert "ADJUST failed: 0 A -> 8 A" in text
+    # the command waits while the charger is unreachable instead of failing every few seconds for a minute
+    assert text.count("ADJUST failed") <= 1
     assert "answering again after" in text
     assert text.count("poll failed:") == 1, "each failed poll was logged as a warning"
     rig.stop_program()

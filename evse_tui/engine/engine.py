@@ -490,8 +490,8 @@ class Engine:
         return self.gate.wait_s(now)
 
     def _actuate(self, status: ChargerStatus, now_m: float) -> None:
-        if not self._change_needed(status):
-            return
+        if status.comms_failure or not self._change_needed(status):
+            return  # an unreachable charger is not hammered; the change goes out once polls succeed again
         if not self.gate.allows(now_m, self._from_amps, self.target) or now_m < self._retry_at:
             return
         target, before = self.target, self.commanded
