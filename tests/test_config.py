@@ -141,3 +141,10 @@ def test_broken_yaml_exits_2_naming_the_place(tmp_path):
     assert result.returncode == 2
     assert "is not valid YAML" in result.stderr and "line" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_real_run_without_a_configuration_says_how_to_make_one(tmp_path):
+    result = run_cli("--no-ui", "--duration", "1", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "no configuration at" in result.stderr and "evse-tui configure" in result.stderr
+    assert "Traceback" not in result.stderr
