@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace) -> int:
     paths = resolve_data_dir(args.data_dir)
     config_path = Path(args.config) if args.config else paths.config_file
     if not args.demo and not config_path.exists():
-        # The defaults name placeholder devices; running on them would only show a screen of failures.
+        # The default addresses are examples; running on them would only show a screen of failures.
         return fail(
             f"no configuration at {config_path}: run `evse-tui configure` (or `python configure.py`) to write one, "
             "or try `evse-tui --demo` first"
