@@ -227,7 +227,7 @@ def test_modbus_replies_slower_than_the_timeout(rig):
         proxy.delay_s = 1.5  # the driver gives up after 1 s
         slow_from = time.monotonic()
         program.wait_for(r"COMMS FAILURE", 25)
-        time.sleep(max(0.0, CHANGE_FROM_ZERO_S + 6 - (time.monotonic() - slow_from)))  # the command came due, failed
+        time.sleep(max(0.0, CHANGE_FROM_ZERO_S + 6 - (time.monotonic() - slow_from)))  # the command came due meanwhile
         proxy.delay_s = 0.0
         index = rig.wait_write(reg.SETPOINT, CHARGE_A, 20)
         rig.wait_write(reg.LOCKOUT, 0, 5, after=index)
@@ -235,7 +235,8 @@ def test_modbus_replies_slower_than_the_timeout(rig):
         text = rig.log()
         assert "poll failed: timeout reading 0x" in text
         assert "answering again after" in text
-        assert "ADJUST failed: 0 A -> 8 A: timeout" in text
+        # while the charger is in COMMS FAILURE the command waits instead of failing again and again
+        assert text.count("ADJUST failed") <= 1
         rig.stop_program()
     finally:
         proxy.close()
