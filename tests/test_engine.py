@@ -134,6 +134,14 @@ def test_a_running_charger_with_a_zero_target_is_corrected(clock):
     assert charger.amps == [0, 0]
 
 
+def unplug_and_replug(engine, clock, charger) -> None:
+    """The car is seen DISCONNECTED, then plugged in again (the charger rests PAUSED)."""
+    charger.set(state=ChargerState.DISCONNECTED)
+    run(engine, clock, 2)
+    charger.set(state=ChargerState.PAUSED)
+    run(engine, clock, 2)
+
+
 class TestPauseUntilDisconnect:
     def setup_engine(self, clock, start_mode=Mode.POWER_HOME):
         engine, charger, _ = make(clock, mode=start_mode)
@@ -164,29 +172,20 @@ class TestPauseUntilDisconnect:
         engine, charger = self.setup_engine(clock, Mode.BALANCE)
         mode(engine, ModeCommand(Mode.PAUSE_UNTIL_DISCONNECT))
         mode(engine, ModeCommand(Mode.PAUSE_UNTIL_DISCONNECT))
-        charger.set(state=ChargerState.DISCONNECTED)
-        run(engine, clock, 2)
-        charger.set(state=ChargerState.PAUSED)
-        run(engine, clock, 2)
+        unplug_and_replug(engine, clock, charger)
         assert engine.mode.mode is Mode.BALANCE
 
     def test_with_no_previous_mode_it_resumes_pause(self, clock, tmp_path):
         (tmp_path / "evse_state.json").write_text(json.dumps({"mode": {"mode": "PAUSE_UNTIL_DISCONNECT"}}))
         engine, charger, _ = make(clock, tmp_path)
-        charger.set(state=ChargerState.DISCONNECTED)
-        run(engine, clock, 2)
-        charger.set(state=ChargerState.PAUSED)
-        run(engine, clock, 2)
+        unplug_and_replug(engine, clock, charger)
         assert engine.mode.mode is Mode.PAUSE
 
     def test_another_mode_cancels_the_wait(self, clock):
         engine, charger = self.setup_engine(clock)
         mode(engine, ModeCommand(Mode.PAUSE_UNTIL_DISCONNECT))
         mode(engine, ModeCommand(Mode.CHARGE))
-        charger.set(state=ChargerState.DISCONNECTED)
-        run(engine, clock, 2)
-        charger.set(state=ChargerState.PAUSED)
-        run(engine, clock, 2)
+        unplug_and_replug(engine, clock, charger)
         assert engine.mode.mode is Mode.CHARGE
 
 

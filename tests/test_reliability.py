@@ -236,20 +236,26 @@ def test_kill_9_at_random_moments_loses_nothing_the_owner_saved(tmp_path):
 # ----- 2b. disk full / read-only data folder --------------------------------------------------------
 
 
+def failing_writes(monkeypatch, code: int, reason: str) -> dict[str, bool]:
+    """Make every state write fail with OSError(code) while the returned switch's "on" is True."""
+    real_write = storage.atomic_write_text
+    failing = {"on": True}
+
+    def write(path, text, mode=0o600):
+        if failing["on"]:
+            raise OSError(code, reason, str(path))
+        return real_write(path, text, mode)
+
+    monkeypatch.setattr(storage, "atomic_write_text", write)
+    return failing
+
+
 def test_disk_full_warns_once_control_goes_on_and_saving_resumes(tmp_path, logs, monkeypatch):
     start = datetime(2026, 1, 14, 11, 0, tzinfo=LONDON)
     state_dir = tmp_path / "state"
     sim = simulation(start, ModeCommand(Mode.PAUSE), store=StateStore(state_dir))
     sim.run(70)  # a first save happens
-    real_write = storage.atomic_write_text
-    failing = {"on": True}
-
-    def full_disk(path, text, mode=0o600):
-        if failing["on"]:
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real_write(path, text, mode)
-
-    monkeypatch.setattr(storage, "atomic_write_text", full_disk)
+    failing = failing_writes(monkeypatch, errno.ENOSPC, "No space left on device")
     set_mode(sim, ModeCommand(Mode.FIXED, 10))
     sim.run(600)
     set_mode(sim, ModeCommand(Mode.FIXED, -6))
@@ -278,15 +284,7 @@ def test_read_only_folder_while_scheduling_keeps_the_event_once_saving_works(tmp
     scheduler = Scheduler(state_dir / "schedule.json", LONDON, start)
     sim = simulation(start, ModeCommand(Mode.PAUSE), store=StateStore(state_dir), scheduler=scheduler)
     sim.run(5)
-    real_write = storage.atomic_write_text
-    failing = {"on": True}
-
-    def read_only(path, text, mode=0o600):
-        if failing["on"]:
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-        return real_write(path, text, mode)
-
-    monkeypatch.setattr(storage, "atomic_write_text", read_only)
+    failing = failing_writes(monkeypatch, errno.EROFS, "Read-only file system")
     assert schedule(sim, "schedule 2026-01-14T18:00 discharge").ok
     assert schedule(sim, "schedule 2026-01-14T19:00 pause").ok
     sim.run(120)
